@@ -1,0 +1,173 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+// Every setting Lectern reads, with its default. This is the only file that reads process.env;
+// README's configuration table documents each variable.
+const OnOff = Type.Union([Type.Literal('on'), Type.Literal('off')]);
+const Bytes32 = Type.String({ minLength: 32, description: 'at least 32 bytes' });
+
+const EnvSchema = Type.Object({
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DB_POOL_MIN: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+  DB_BUSY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  SLOW_QUERY_MS: Type.Integer({ minimum: 1, default: 500 }),
+  VECTOR_SEARCH: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('off')])),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  JWT_SECRET: Type.Optional(Bytes32),
+  URL_SIGNING_SECRET: Type.Optional(Bytes32),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
+  LOGIN_MAX_FAILURES: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, default: 15 * 60 }),
+  ADMIN_EMAILS: Type.String({ default: '' }),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  TRUST_PROXY: Type.String({ default: 'false' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
+  SLOW_REQUEST_MS: Type.Integer({ minimum: 1, default: 1000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  OVERLOAD_PROTECTION: Type.Union([OnOff], { default: 'on' }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 10, default: 1000 }),
+});
+type Env = Static<typeof EnvSchema>;
+
+export type Mode = 'embedded' | 'fleet';
+
+export interface Config {
+  mode: Mode;
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  db: {
+    url: string | undefined;
+    poolMin: number;
+    poolMax: number;
+    busyTimeoutMs: number;
+    slowQueryMs: number;
+    vectorSearch: 'required' | 'off';
+  };
+  redisUrl: string | undefined;
+  /** Absent in embedded mode until the data dir provides them (see platform/data-dir). */
+  secrets: { jwt: string; urlSigning: string } | undefined;
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    loginMaxFailures: number;
+    loginLockoutSeconds: number;
+    adminEmails: ReadonlySet<string>;
+  };
+  http: {
+    corsOrigins: string[];
+    trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
+    requestTimeoutMs: number;
+    bodyLimitBytes: number;
+    slowRequestMs: number;
+    shutdownTimeoutMs: number;
+    overloadProtection: boolean;
+    maxEventLoopDelayMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads `.env` in the working directory when present; real environment variables win. */
+export function loadDotEnv(cwd = process.cwd()): void {
+  const file = path.join(cwd, '.env');
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const firstError = Value.Errors(EnvSchema, parsed).First();
+  if (firstError) {
+    const name = firstError.path.replace(/^\//, '');
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(raw[name] ?? '')}: ${firstError.message}`);
+  }
+  const e = parsed as Env;
+  const mode: Mode = e.DATABASE_URL ? 'fleet' : 'embedded';
+
+  if (e.DB_POOL_MIN > e.DB_POOL_MAX) {
+    throw new ConfigError(`Invalid DB_POOL_MIN=${e.DB_POOL_MIN}: must not exceed DB_POOL_MAX=${e.DB_POOL_MAX}`);
+  }
+  if (mode === 'fleet' && (!e.JWT_SECRET || !e.URL_SIGNING_SECRET)) {
+    const missing = !e.JWT_SECRET ? 'JWT_SECRET' : 'URL_SIGNING_SECRET';
+    throw new ConfigError(
+      `Missing ${missing}: fleet mode (DATABASE_URL set) needs JWT_SECRET and URL_SIGNING_SECRET, ` +
+        `each at least 32 bytes and the same on every process (e.g. \`openssl rand -base64 48\`).`,
+    );
+  }
+
+  return {
+    mode,
+    host: e.HOST ?? (mode === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    db: {
+      url: e.DATABASE_URL,
+      poolMin: e.DB_POOL_MIN,
+      poolMax: e.DB_POOL_MAX,
+      busyTimeoutMs: e.DB_BUSY_TIMEOUT_MS,
+      slowQueryMs: e.SLOW_QUERY_MS,
+      // Embedded PGlite always ships pgvector; a fleet PostgreSQL must have it unless told otherwise.
+      vectorSearch: mode === 'embedded' ? 'required' : (e.VECTOR_SEARCH ?? 'required'),
+    },
+    redisUrl: e.REDIS_URL,
+    secrets: e.JWT_SECRET && e.URL_SIGNING_SECRET ? { jwt: e.JWT_SECRET, urlSigning: e.URL_SIGNING_SECRET } : undefined,
+    auth: {
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+      adminEmails: new Set(splitList(e.ADMIN_EMAILS).map((s) => s.toLowerCase())),
+    },
+    http: {
+      corsOrigins: splitList(e.CORS_ORIGINS),
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      slowRequestMs: e.SLOW_REQUEST_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      overloadProtection: e.OVERLOAD_PROTECTION === 'on',
+      maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    },
+  };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** `false`, `true`, a hop count, or a comma list of trusted proxy addresses/CIDRs (Fastify's trustProxy). */
+function parseTrustProxy(value: string): Config['http']['trustProxy'] {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops; // proxy-addr's meaning of a hop count
+  }
+  const list = splitList(value);
+  if (list.length === 0) throw new ConfigError(`Invalid TRUST_PROXY=${JSON.stringify(value)}`);
+  return list;
+}

@@ -1,0 +1,41 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// Row types of every table, as Kysely sees them. Migrations in migrations/ are the source of truth.
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string | null;
+  display_name: string;
+  provider: Generated<string>;
+  provider_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  name: string;
+  last_used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  expires_at: Date;
+  replaced_at: Date | null;
+  revoked_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface Tables {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  refresh_tokens: RefreshTokensTable;
+}

@@ -1,0 +1,118 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import { HTTP_ERRORS } from './http-errors.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 problem details, with our stable `code` and the request id. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export function problemType(code: string): string {
+  return `urn:lectern:problem:${code}`;
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const title = TITLES.get(error.status) ?? 'Error';
+  const body: Problem = {
+    ...error.extensions,
+    type: problemType(error.code),
+    title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    requestId: request.id,
+  };
+  return reply.code(error.status).headers(error.headers).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+const TITLES = new Map(Object.values(HTTP_ERRORS).map((e) => [e.status, e.title]));
+for (const [status, title] of [
+  [401, 'Unauthorized'],
+  [403, 'Forbidden'],
+  [409, 'Conflict'],
+  [422, 'Unprocessable Content'],
+  [429, 'Too Many Requests'],
+] as const) {
+  TITLES.set(status, title);
+}
+
+/** Maps whatever was thrown to a problem a client may see: no stack, SQL or path ever leaves. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
+  if (e.validation) {
+    const context = e.validationContext ?? 'body';
+    const errors = e.validation.map((v) => {
+      const field = v.params?.missingProperty ?? v.params?.additionalProperty;
+      return {
+        path: `${context}${v.instancePath}${field === undefined ? '' : `/${String(field)}`}`,
+        message: v.message ?? 'is invalid',
+      };
+    });
+    return new AppError('HTTP_VALIDATION_FAILED', 400, `The request ${context} is invalid.`, { extensions: { errors } });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('HTTP_BODY_TOO_LARGE', 413, 'The request body is too large.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('HTTP_UNSUPPORTED_MEDIA_TYPE', 415, 'This route does not accept that Content-Type.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('HTTP_BAD_REQUEST', 400, 'The JSON body is empty.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('HTTP_BAD_REQUEST', 400, 'The body is not valid JSON.');
+  }
+  if (e.statusCode === 400 && e instanceof SyntaxError) {
+    return new AppError('HTTP_BAD_REQUEST', 400, 'The body is not valid JSON.');
+  }
+  if (e.statusCode === 408) return new AppError('HTTP_TIMEOUT', 408, 'The request took too long to arrive.');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError('HTTP_BAD_REQUEST', e.statusCode, 'The request could not be processed.');
+  }
+  if (isConnectionFailure(e)) {
+    return new AppError('DB_UNAVAILABLE', 503, 'The database is unavailable; retry shortly.', {
+      headers: { 'retry-after': '2' },
+    });
+  }
+  return new AppError('INTERNAL_ERROR', 500, 'An unexpected error occurred.');
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+
+function isConnectionFailure(error: { code?: string; message?: string }): boolean {
+  return (
+    (error.code !== undefined && CONNECTION_CODES.has(error.code)) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message ?? '')
+  );
+}
+
+export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (method: string, path: string) => string[]): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(request, reply, appError);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allow = allowedMethods(request.method, path);
+    if (allow.length > 0) {
+      return sendProblem(
+        request,
+        reply,
+        new AppError('HTTP_METHOD_NOT_ALLOWED', 405, `${request.method} is not allowed on ${path}.`, {
+          headers: { allow: allow.join(', ') },
+        }),
+      );
+    }
+    return sendProblem(request, reply, new AppError('HTTP_NOT_FOUND', 404, `No resource at ${path}.`));
+  });
+}

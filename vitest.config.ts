@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// Projects: the same integration suites run once on PGlite and once on PostgreSQL 15 + Redis (fleet mode).
+// Timing assertions run last, one file at a time, so nothing else competes for the two cores.
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/arch/**/*.test.ts', 'test/harness/**/*.test.ts'] } },
+      { test: { name: 'pglite', include: ['test/integration/**/*.test.ts'], env: { LECTERN_TEST_ENGINE: 'pglite' } } },
+      { test: { name: 'postgres', include: ['test/integration/**/*.test.ts'], env: { LECTERN_TEST_ENGINE: 'postgres' } } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'timing',
+          include: ['test/timing/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
+  },
+});
