@@ -16,6 +16,7 @@ export interface TestApp {
   engine: 'pglite' | 'postgres';
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  secrets: { jwt: string; urlSigning: string };
   close(): Promise<void>;
 }
 
@@ -57,7 +58,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       done();
     },
   });
-  const deps = await createDeps(config, config.secrets ?? SECRETS, createLogger(config.logLevel, sink), { migrate: true });
+  const secrets = config.secrets ?? SECRETS;
+  const deps = await createDeps(config, secrets, createLogger(config.logLevel, sink), { migrate: true });
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -65,6 +67,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     deps,
     engine,
     logs,
+    secrets,
     async close() {
       await app.close();
       await deps.close();
