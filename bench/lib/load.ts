@@ -1,0 +1,75 @@
+import autocannon from 'autocannon';
+import type { Instance, Result } from 'autocannon';
+import type { LoadTarget } from '../scenarios/scenario.ts';
+import { LatencyHistogram } from './histogram.ts';
+
+/** Request cap per measured second: far above what 2 cores serve, so it only stops a runaway loop. */
+const MAX_REQUESTS_PER_SECOND = 200_000;
+/** If autocannon has not stopped by itself this long after its duration, stop it. */
+const OVERRUN_MS = 15_000;
+
+export interface LoadResult {
+  reqPerSec: number;
+  latencyMs: ReturnType<LatencyHistogram['summary']>;
+  requests: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  durationSec: number;
+  /** True when the request cap, not the duration, ended the run. */
+  capped: boolean;
+}
+
+export async function runLoad(
+  baseUrl: string,
+  target: LoadTarget,
+  options: { durationSec: number; connections: number; signal: AbortSignal },
+): Promise<LoadResult> {
+  const { durationSec, connections, signal } = options;
+  signal.throwIfAborted();
+  if (!baseUrl.startsWith('http://127.0.0.1:')) throw new Error(`refusing to load ${baseUrl}: loopback only`);
+  const cap = Math.max(connections, durationSec * MAX_REQUESTS_PER_SECOND);
+  const histogram = new LatencyHistogram();
+
+  const result = await new Promise<Result>((resolve, reject) => {
+    let instance: Instance | undefined;
+    const stop = () => instance?.stop();
+    const overrun = setTimeout(stop, durationSec * 1000 + OVERRUN_MS);
+    signal.addEventListener('abort', stop, { once: true });
+    const done = (error: unknown, res: Result) => {
+      clearTimeout(overrun);
+      signal.removeEventListener('abort', stop);
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(res);
+    };
+    instance = autocannon(
+      {
+        url: baseUrl + target.path,
+        method: target.method ?? 'GET',
+        headers: target.headers ?? {},
+        body: target.body,
+        connections,
+        duration: durationSec,
+        maxOverallRequests: cap, // unlike `amount`, keeps the duration timer running
+      },
+      done,
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => histogram.record(ms));
+  });
+  signal.throwIfAborted();
+
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
+  return {
+    reqPerSec: result.requests.mean,
+    latencyMs: histogram.summary(),
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    statusCodes,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationSec: result.duration,
+    capped: result.requests.total >= cap,
+  };
+}

@@ -1,0 +1,73 @@
+import { fileURLToPath } from 'node:url';
+import { prepareDataDir } from './data-dir.ts';
+import type { DatasetSpec } from './data-dir.ts';
+import { freePort, waitForOk } from './net.ts';
+import { spawnNode } from './processes.ts';
+import type { Child } from './processes.ts';
+
+export type ServerSpec =
+  | { kind: 'ceiling' }
+  /** `env` is for configuration switches a scenario compares against (e.g. CACHE=off later). */
+  | { kind: 'lectern'; dataset: DatasetSpec; env?: Record<string, string> };
+
+export interface RunningServer {
+  key: string;
+  baseUrl: string;
+  child: Child;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CEILING_SERVER = fileURLToPath(new URL('../ceiling-server.ts', import.meta.url));
+const READY_TIMEOUT_MS = 90_000; // a fresh PGlite data dir takes ~6 s, more on a busy machine
+
+/** Equal keys mean one server process can serve both scenarios. */
+export function serverKey(spec: ServerSpec): string {
+  return JSON.stringify(spec);
+}
+
+/** The environment Lectern benches run with, stated in the results header. */
+export const LECTERN_BENCH_ENV = {
+  LOG_LEVEL: 'warn',
+  OVERLOAD_PROTECTION: 'off',
+  LOGIN_MAX_FAILURES: '1000000',
+  ACCESS_TOKEN_TTL_SECONDS: '86400', // long runs must not see tokens expire mid-load
+} as const;
+
+function inheritedEnv(): NodeJS.ProcessEnv {
+  // Embedded mode only: a DATABASE_URL or REDIS_URL in the caller's shell must not leak in.
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
+  return env;
+}
+
+export async function startServer(
+  spec: ServerSpec,
+  options: { tmpRoot: string; signal: AbortSignal },
+): Promise<RunningServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = { ...inheritedEnv(), HOST: '127.0.0.1', PORT: String(port) };
+  let child: Child;
+  let readyPath: string;
+  switch (spec.kind) {
+    case 'ceiling':
+      child = spawnNode('ceiling-server', [CEILING_SERVER], { cwd: ROOT, env });
+      readyPath = '/';
+      break;
+    case 'lectern': {
+      const dataDir = await prepareDataDir(spec.dataset, options.tmpRoot);
+      child = spawnNode('lectern', ['bin/lectern.js', 'serve'], {
+        cwd: ROOT,
+        env: { ...env, ...LECTERN_BENCH_ENV, DATA_DIR: dataDir, ...spec.env },
+      });
+      readyPath = '/health/ready';
+      break;
+    }
+  }
+  try {
+    await waitForOk(baseUrl + readyPath, child, READY_TIMEOUT_MS, options.signal);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { key: serverKey(spec), baseUrl, child };
+}

@@ -1,0 +1,30 @@
+import type { ServerSpec } from '../lib/servers.ts';
+
+/** What a scenario's setup may use: the server it asked for, already up and ready. */
+export interface ScenarioContext {
+  baseUrl: string;
+  /** Unique per invocation; use it to make emails and other unique keys. */
+  runId: string;
+  signal: AbortSignal;
+}
+
+/** The one request the load loop repeats (always against 127.0.0.1). */
+export interface LoadTarget {
+  path: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface Scenario<N extends string = string> {
+  name: N;
+  description: string;
+  /** Scenarios with equal specs share one server process, started once. */
+  server: ServerSpec;
+  setup(ctx: ScenarioContext): Promise<LoadTarget>;
+}
+
+/** Keeps the literal `name`, so the registry can derive the union of scenario names. */
+export function defineScenario<const N extends string>(scenario: Scenario<N>): Scenario<N> {
+  return scenario;
+}
