@@ -33,17 +33,16 @@ export async function runLoad(
   const histogram = new LatencyHistogram();
 
   const result = await new Promise<Result>((resolve, reject) => {
-    let instance: Instance | undefined;
-    const stop = () => instance?.stop();
+    const stop = () => instance.stop(); // only ever called asynchronously, after `instance` is set
     const overrun = setTimeout(stop, durationSec * 1000 + OVERRUN_MS);
     signal.addEventListener('abort', stop, { once: true });
     const done = (error: unknown, res: Result) => {
       clearTimeout(overrun);
       signal.removeEventListener('abort', stop);
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      if (error) reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }));
       else resolve(res);
     };
-    instance = autocannon(
+    const instance: Instance = autocannon(
       {
         url: baseUrl + target.path,
         method: target.method ?? 'GET',
@@ -55,12 +54,15 @@ export async function runLoad(
       },
       done,
     );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => histogram.record(ms));
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>
+      histogram.record(ms),
+    );
   });
   signal.throwIfAborted();
 
   const statusCodes: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
+    statusCodes[code] = stat.count ?? 0;
   return {
     reqPerSec: result.requests.mean,
     latencyMs: histogram.summary(),

@@ -17,7 +17,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `url` until it answers 200; fails early if the child exits or `timeoutMs` passes. */
-export async function waitForOk(url: string, child: Child, timeoutMs: number, signal: AbortSignal): Promise<void> {
+export async function waitForOk(
+  url: string,
+  child: Child,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     signal.throwIfAborted();

@@ -20,7 +20,11 @@ export interface Child {
 const live = new Set<ChildProcess>();
 
 /** Starts `node <args>` with this process' Node binary and flags. */
-export function spawnNode(name: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Child {
+export function spawnNode(
+  name: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Child {
   const proc = spawn(process.execPath, [...process.execArgv, ...args], {
     cwd: options.cwd,
     env: options.env,
@@ -69,6 +73,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 /** Last resort on process exit (must be synchronous): SIGKILL every child still running, by pid. */
 export function killAllChildrenSync(): void {
   for (const proc of live) {
-    if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) signal(proc.pid, 'SIGKILL');
+    if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null)
+      signal(proc.pid, 'SIGKILL');
   }
 }

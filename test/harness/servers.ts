@@ -9,18 +9,38 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
-export interface PostgresServer { url: string; port: number; dataDir: string; stop(): Promise<void> }
-export interface RedisServer { url: string; port: number; pid: number; stop(): Promise<void> }
+export interface PostgresServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+export interface RedisServer {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
 
 const isRoot = process.getuid?.() === 0;
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed (${err.killed ? 'timed out' : `exit ${err.code}`}):\n${stderr}${stdout}`.trim()));
-      else resolve(stdout);
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(
+              `${cmd} ${args.join(' ')} failed (${err.killed ? 'timed out' : `exit ${err.code}`}):\n${stderr}${stdout}`.trim(),
+            ),
+          );
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -30,11 +50,22 @@ const asPostgres = (cmd: string, args: string[]): [string, string[]] =>
 
 // Safety net: if a test forgets stop() or the process exits early, don't leave servers behind.
 const exitHooks = new Set<() => void>();
-process.once('exit', () => { for (const hook of exitHooks) { try { hook(); } catch { /* best effort */ } } });
+process.once('exit', () => {
+  for (const hook of exitHooks) {
+    try {
+      hook();
+    } catch {
+      /* best effort */
+    }
+  }
+});
 
 let aptUpdated: Promise<unknown> | undefined;
 async function aptInstall(pkg: string): Promise<void> {
-  if (!isRoot) throw new Error(`${pkg} is not installed and we are not root: install it (apt-get install ${pkg}) to run these tests`);
+  if (!isRoot)
+    throw new Error(
+      `${pkg} is not installed and we are not root: install it (apt-get install ${pkg}) to run these tests`,
+    );
   // Parallel test workers may install at once: wait for the dpkg lock instead of failing.
   const lock = ['-o', 'DPkg::Lock::Timeout=600'];
   aptUpdated ??= run('apt-get', [...lock, 'update'], { timeoutMs: 600_000 });
@@ -43,7 +74,11 @@ async function aptInstall(pkg: string): Promise<void> {
   await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', pkg], { timeoutMs: 900_000 });
 }
 
-const hasVersion = (cmd: string, re: RegExp): Promise<boolean> => run(cmd, ['--version'], { timeoutMs: 10_000 }).then((out) => re.test(out), () => false);
+const hasVersion = (cmd: string, re: RegExp): Promise<boolean> =>
+  run(cmd, ['--version'], { timeoutMs: 10_000 }).then(
+    (out) => re.test(out),
+    () => false,
+  );
 
 let pgBinDir: Promise<string> | undefined;
 function findPgBin(): Promise<string> {
@@ -62,7 +97,8 @@ let redisBin: Promise<string> | undefined;
 function findRedis(): Promise<string> {
   return (redisBin ??= (async () => {
     if (!(await hasVersion('redis-server', /v=7\./))) await aptInstall('redis-server');
-    if (!(await hasVersion('redis-server', /v=7\./))) throw new Error('redis-server 7 not found after installing redis-server');
+    if (!(await hasVersion('redis-server', /v=7\./)))
+      throw new Error('redis-server 7 not found after installing redis-server');
     return 'redis-server';
   })());
 }
@@ -86,7 +122,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   const root = await mkdtemp(join(tmpdir(), 'lectern-pg-'));
   const dataDir = join(root, 'data');
   const logFile = join(root, 'postgres.log');
-  const pgRun = (cmd: string, args: string[], timeoutMs?: number) => run(...asPostgres(tool(cmd), args), { cwd: root, timeoutMs });
+  const pgRun = (cmd: string, args: string[], timeoutMs?: number) =>
+    run(...asPostgres(tool(cmd), args), { cwd: root, timeoutMs });
   try {
     if (isRoot) {
       const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).trim());
@@ -106,26 +143,46 @@ export async function startPostgres(): Promise<PostgresServer> {
         const log = await readFile(logFile, 'utf8').catch(() => '');
         // Another process grabbed the port between freePort() and bind: try a new one.
         if (attempt < 3 && /Address already in use/.test(log)) continue;
-        throw new Error(`PostgreSQL failed to start on port ${port}: ${(err as Error).message}\n--- server log tail ---\n${tail(log)}`);
+        throw new Error(
+          `PostgreSQL failed to start on port ${port}: ${(err as Error).message}\n--- server log tail ---\n${tail(log)}`,
+          { cause: err },
+        );
       }
       const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-      const stopSync = () => { const [c, a] = asPostgres(tool('pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']); spawnSync(c, a, { stdio: 'ignore', cwd: root }); rmSync(root, { recursive: true, force: true }); };
+      const stopSync = () => {
+        const [c, a] = asPostgres(tool('pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop']);
+        spawnSync(c, a, { stdio: 'ignore', cwd: root });
+        rmSync(root, { recursive: true, force: true });
+      };
       exitHooks.add(stopSync);
       let stopping: Promise<void> | undefined;
-      const stop = () => (stopping ??= (async () => {
-        exitHooks.delete(stopSync);
-        // Fails harmlessly when a fault test already killed the server.
-        await pgRun('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], 60_000).catch(() => undefined);
-        await rm(root, { recursive: true, force: true });
-      })());
+      const stop = () =>
+        (stopping ??= (async () => {
+          exitHooks.delete(stopSync);
+          // Fails harmlessly when a fault test already killed the server.
+          await pgRun('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], 60_000).catch(
+            () => undefined,
+          );
+          await rm(root, { recursive: true, force: true });
+        })());
       try {
-        const client = new pg.Client({ connectionString: url });
+        const client = new pg.Client({
+          connectionString: url,
+          connectionTimeoutMillis: 10_000,
+          query_timeout: 10_000,
+        });
         await client.connect();
         try {
           const { rows } = await client.query<{ version: string }>('select version()');
-          if (!rows[0]?.version.includes('PostgreSQL 15')) throw new Error(`expected PostgreSQL 15, got ${rows[0]?.version}`);
-        } finally { await client.end(); }
-      } catch (err) { await stop(); throw err; }
+          if (!rows[0]?.version.includes('PostgreSQL 15'))
+            throw new Error(`expected PostgreSQL 15, got ${rows[0]?.version}`);
+        } finally {
+          await client.end();
+        }
+      } catch (err) {
+        await stop();
+        throw err;
+      }
       return { url, port, dataDir, stop };
     }
   } catch (err) {
@@ -138,18 +195,32 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }
 
 async function pingRedis(port: number): Promise<string> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    enableReadyCheck: false,
+  });
   client.on('error', () => undefined); // errors surface via the rejected promises below
   try {
     await client.connect();
     if ((await client.ping()) !== 'PONG') throw new Error('PING did not answer PONG');
     return await client.info('server');
-  } finally { client.disconnect(); }
+  } finally {
+    client.disconnect();
+  }
 }
 
 export async function startRedis(): Promise<RedisServer> {
@@ -157,39 +228,72 @@ export async function startRedis(): Promise<RedisServer> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), 'lectern-redis-'));
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    const args = `--port ${port} --bind 127.0.0.1 --appendonly no --daemonize no`.split(' ');
+    const child = spawn(bin, [...args, '--save', '', '--dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    });
     let output = '';
-    child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
-    const killSync = () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
+    const collect = (d: Buffer) => {
+      output += d.toString();
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const killSync = () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
     exitHooks.add(killSync);
     let stopping: Promise<void> | undefined;
-    const stop = () => (stopping ??= (async () => {
-      exitHooks.delete(killSync);
-      if (!(child.exitCode !== null || child.signalCode !== null)) {
-        child.kill('SIGTERM');
-        if (!(await waitExit(child, 3000))) { child.kill('SIGKILL'); await waitExit(child, 3000); }
-      }
-      await rm(dir, { recursive: true, force: true });
-    })());
+    const stop = () =>
+      (stopping ??= (async () => {
+        exitHooks.delete(killSync);
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          if (!(await waitExit(child, 3000))) {
+            child.kill('SIGKILL');
+            await waitExit(child, 3000);
+          }
+        }
+        await rm(dir, { recursive: true, force: true });
+      })());
     let exited = false;
-    child.once('close', () => { exited = true; }); // 'close' (not 'exit'): output is fully read by then
-    child.once('error', (err) => { exited = true; output += String(err); });
+    // 'close' (not 'exit'): the output is fully read by then.
+    const closed = new Promise<undefined>((resolve) => {
+      child.once('close', () => {
+        exited = true;
+        resolve(undefined);
+      });
+      child.once('error', (err) => {
+        exited = true;
+        output += String(err);
+        resolve(undefined);
+      });
+    });
     const deadline = Date.now() + 10_000;
     let info: string | undefined;
     let lastErr: unknown;
     while (!exited && Date.now() < deadline) {
-      try { info = await pingRedis(port); break; } catch (err) { lastErr = err; }
+      try {
+        info = await Promise.race([pingRedis(port), closed]);
+        if (info !== undefined) break;
+      } catch (err) {
+        lastErr = err;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     if (info === undefined || exited) {
       await stop();
       if (attempt < 3 && /Address already in use/.test(output)) continue;
-      const why = exited ? `exited early (code ${child.exitCode}, signal ${child.signalCode})` : `not ready within 10 s (${String(lastErr)})`;
+      const why = exited
+        ? `exited early (code ${child.exitCode}, signal ${child.signalCode})`
+        : `not ready within 10 s (${String(lastErr)})`;
       throw new Error(`redis-server on port ${port} ${why}\n--- output tail ---\n${tail(output)}`);
     }
-    if (!/redis_version:7\./.test(info)) { await stop(); throw new Error(`expected Redis 7, got: ${/redis_version:\S+/.exec(info)?.[0]}`); }
-    if (child.pid === undefined) throw new Error('redis-server has no pid');
-    return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, stop };
+    if (!/redis_version:7\./.test(info)) {
+      await stop();
+      throw new Error(`expected Redis 7, got: ${/redis_version:\S+/.exec(info)?.[0]}`);
+    }
+    return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid as number, stop }; // it answered PING, so it spawned
   }
 }

@@ -47,9 +47,7 @@ export class ConnectionLock {
           const holder = this.#holder;
           const heldMs = holder ? Math.round(performance.now() - holder.since) : 0;
           this.#onBusy({ label: holder?.label ?? 'nobody', heldMs });
-          reject(
-            new AppError('DB_BUSY', 503, 'The database is busy; retry shortly.', { headers: { 'retry-after': '1' } }),
-          );
+          reject(dbBusy());
         }, this.#timeoutMs),
       };
       this.#queue.push(entry);
@@ -60,6 +58,10 @@ export class ConnectionLock {
     this.#holder = undefined;
     this.#queue.shift()?.grant();
   }
+}
+
+export function dbBusy(): AppError {
+  return new AppError('DB_BUSY', 503, 'The database is busy; retry shortly.', { headers: { 'retry-after': '1' } });
 }
 
 function describeCaller(): string {

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics, PoolStats } from '../observability/metrics.ts';
-import { ConnectionLock } from './connection-lock.ts';
+import { ConnectionLock, dbBusy } from './connection-lock.ts';
 import { PgliteClient } from './pglite-client.ts';
 import { LockedPgliteDialect } from './pglite-dialect.ts';
 import { createStatementListener, type StatementListener } from './statement-listener.ts';
@@ -72,7 +72,17 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
   pool.on('connect', (client) => instrumentClient(client, onStatement));
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  // Waiting longer than DB_BUSY_TIMEOUT_MS for a pooled connection is the same condition as the embedded
+  // engine's busy session, and fails the same way.
+  const connect = () =>
+    pool.connect().catch((error: unknown) => {
+      if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
+        logger.error({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }, 'database pool exhausted');
+        throw dbBusy();
+      }
+      throw error;
+    });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } }) });
   return {
     engine: 'postgres',
     db,

@@ -21,5 +21,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Lectern is served over plain HTTP on localhost in embedded mode; upgrading would break the page.
+    transformStaticCSP: (header) => header.replace(/upgrade-insecure-requests;?\s*/, ''),
+  });
 }

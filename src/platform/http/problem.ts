@@ -77,10 +77,6 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new AppError('HTTP_BAD_REQUEST', e.statusCode, 'The request could not be processed.');
   }
-  // pg.Pool's connection wait ran out: the same condition as DB_BUSY on the embedded engine.
-  if (/timeout exceeded when trying to connect/i.test(e.message)) {
-    return new AppError('DB_BUSY', 503, 'The database is busy; retry shortly.', { headers: { 'retry-after': '1' } });
-  }
   if (isConnectionFailure(e)) {
     return new AppError('DB_UNAVAILABLE', 503, 'The database is unavailable; retry shortly.', {
       headers: { 'retry-after': '2' },

@@ -1,0 +1,100 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { ScenarioResult } from './run-scenario.ts';
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  node: string;
+  platform: string;
+  cpu: { model: string; count: number };
+  loadAverageAtStart: number[];
+  settings: { durationSec: number; warmupSec: number; connections: number; quick: boolean };
+  lecternEnv: Readonly<Record<string, string>>;
+  reference: string;
+  results: ScenarioResult[];
+}
+
+export function machineInfo(): Pick<BenchReport, 'node' | 'platform' | 'cpu' | 'loadAverageAtStart'> {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: { model: cpus[0]?.model.trim() ?? 'unknown', count: cpus.length },
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+  };
+}
+
+const ms = (n: number) => n.toFixed(2);
+
+export function renderTable(report: BenchReport): string {
+  const rows = report.results.map((r) =>
+    [
+      r.name,
+      Math.round(r.reqPerSec).toString(),
+      ms(r.latencyMs.p50),
+      ms(r.latencyMs.p95),
+      ms(r.latencyMs.p99),
+      r.sqlPerRequest === null ? '—' : String(r.sqlPerRequest),
+      r.ratio === null ? '—' : r.ratio.toFixed(2),
+      String(r.non2xx),
+    ].join(' | '),
+  );
+  return [
+    `| scenario | req/s | p50 ms | p95 ms | p99 ms | SQL/req | vs ${report.reference} | non-2xx |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows.map((row) => `| ${row} |`),
+  ].join('\n');
+}
+
+/** Things a reader must not miss: errors, capped runs, server warnings. */
+export function renderNotes(report: BenchReport): string[] {
+  const notes: string[] = [];
+  for (const r of report.results) {
+    if (r.errors > 0) notes.push(`${r.name}: ${r.errors} connection errors (${r.timeouts} timeouts)`);
+    if (r.non2xx > 0) notes.push(`${r.name}: status codes ${JSON.stringify(r.statusCodes)}`);
+    if (r.capped) notes.push(`${r.name}: stopped by the request cap before the duration ended`);
+    if (r.serverLogLines > 0)
+      notes.push(`${r.name}: server logged ${r.serverLogLines} lines (warn+) under load`);
+  }
+  return notes;
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const s = report.settings;
+  const notes = renderNotes(report);
+  return [
+    `# Lectern benchmark — ${report.startedAt}`,
+    '',
+    `- Node ${report.node} on ${report.platform}`,
+    `- CPU: ${report.cpu.model} × ${report.cpu.count} (load average at start: ${report.loadAverageAtStart.join(', ')})`,
+    `- Duration ${s.durationSec} s per scenario after a ${s.warmupSec} s warm-up, ${s.connections} connections${s.quick ? ' (--quick)' : ''}`,
+    '- Rate limiting and overload shedding: off (`OVERLOAD_PROTECTION=off`, login limiter raised)',
+    '- autocannon runs in the runner process on the same machine, against 127.0.0.1',
+    `- Ratios are req/s ÷ \`${report.reference}\` req/s measured in this same invocation`,
+    '',
+    renderTable(report),
+    '',
+    ...(notes.length > 0 ? ['Notes:', '', ...notes.map((n) => `- ${n}`), ''] : []),
+    ...report.results.map((r) => `- \`${r.name}\` (${r.request}): ${r.description}`),
+    '',
+  ].join('\n');
+}
+
+/** Writes `<stamp>.json` and `<stamp>.md`, and overwrites `latest.json` / `latest.md`. */
+export async function writeReport(report: BenchReport, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  // ISO 8601 without colons, so the names are valid on every file system
+  const stamp = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const json = JSON.stringify(report, null, 2) + '\n';
+  const md = renderMarkdown(report);
+  const files: [string, string][] = [
+    [`${stamp}.json`, json],
+    [`${stamp}.md`, md],
+    ['latest.json', json],
+    ['latest.md', md],
+  ];
+  for (const [name, content] of files) await writeFile(join(dir, name), content);
+  return files.map(([name]) => join(dir, name));
+}

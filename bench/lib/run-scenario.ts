@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { Scenario } from '../scenarios/scenario.ts';
+import { runLoad } from './load.ts';
+import type { LoadResult } from './load.ts';
+import { sampleRequest } from './sample.ts';
+import type { RunningServer } from './servers.ts';
+
+export interface ScenarioResult extends LoadResult {
+  name: string;
+  description: string;
+  request: string;
+  sqlPerRequest: number | null;
+  /** reqPerSec ÷ the reference's reqPerSec from this invocation; filled in by the runner. */
+  ratio: number | null;
+  /** Lines the server printed during warm-up + measured run (LOG_LEVEL=warn: warnings and errors). */
+  serverLogLines: number;
+}
+
+export interface RunSettings {
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  signal: AbortSignal;
+}
+
+export async function runScenario(
+  scenario: Scenario,
+  server: RunningServer,
+  settings: RunSettings,
+): Promise<ScenarioResult> {
+  const { signal } = settings;
+  const target = await scenario.setup({ baseUrl: server.baseUrl, runId: randomUUID(), signal });
+  const sample = await sampleRequest(server.baseUrl, target, signal);
+  const linesBefore = server.child.lineCount();
+  const load = { connections: settings.connections, signal };
+  await runLoad(server.baseUrl, target, { ...load, durationSec: settings.warmupSec }); // not recorded
+  const measured = await runLoad(server.baseUrl, target, { ...load, durationSec: settings.durationSec });
+  return {
+    name: scenario.name,
+    description: scenario.description,
+    request: `${target.method ?? 'GET'} ${target.path}`,
+    ...measured,
+    sqlPerRequest: sample.sqlStatements,
+    ratio: null,
+    serverLogLines: server.child.lineCount() - linesBefore,
+  };
+}
