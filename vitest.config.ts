@@ -7,9 +7,26 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/arch/**/*.test.ts', 'test/harness/**/*.test.ts'] } },
-      { test: { name: 'pglite', include: ['test/integration/**/*.test.ts'], env: { LECTERN_TEST_ENGINE: 'pglite' } } },
-      { test: { name: 'postgres', include: ['test/integration/**/*.test.ts'], env: { LECTERN_TEST_ENGINE: 'postgres' } } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/arch/**/*.test.ts', 'test/harness/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'pglite',
+          include: ['test/integration/**/*.test.ts'],
+          env: { LECTERN_TEST_ENGINE: 'pglite' },
+        },
+      },
+      {
+        test: {
+          name: 'postgres',
+          include: ['test/integration/**/*.test.ts'],
+          env: { LECTERN_TEST_ENGINE: 'postgres' },
+        },
+      },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
       {
         test: {

@@ -22,9 +22,10 @@ export const API_PREFIX = '/api/v1';
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps;
   let shuttingDown = false;
+  const logger: FastifyBaseLogger = deps.logger;
 
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     // One line per request is written by request-lifecycle; request ids come from the logger's mixin (ALS).
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger) => logger,
@@ -46,7 +47,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     if (!shuttingDown) return;
     reply.header('connection', 'close');
     if (!request.url.startsWith('/health')) {
-      return sendProblem(request, reply, new AppError('HTTP_SHUTTING_DOWN', 503, 'The process is shutting down.', { headers: { 'retry-after': '1' } }));
+      return sendProblem(
+        request,
+        reply,
+        new AppError('HTTP_SHUTTING_DOWN', 503, 'The process is shutting down.', {
+          headers: { 'retry-after': '1' },
+        }),
+      );
     }
   });
   app.addHook('preClose', async () => {
@@ -56,7 +63,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(helmet, {
     global: true,
     // An API answers JSON: nothing it sends should run scripts, load resources or be framed.
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
   await app.register(cors, { origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false });
@@ -71,13 +81,21 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       maxEventLoopDelay: config.http.maxEventLoopDelayMs,
       retryAfter: 5,
       pressureHandler: (request, reply) => {
-        void sendProblem(request, reply, new AppError('HTTP_OVERLOADED', 503, 'The server is overloaded; retry shortly.', { headers: { 'retry-after': '5' } }));
+        void sendProblem(
+          request,
+          reply,
+          new AppError('HTTP_OVERLOADED', 503, 'The server is overloaded; retry shortly.', {
+            headers: { 'retry-after': '5' },
+          }),
+        );
       },
     });
   }
   await registerOpenApi(app, VERSION);
 
-  await app.register(healthRoutes({ checks: deps.checks, metrics: deps.metrics, isShuttingDown: () => shuttingDown }));
+  await app.register(
+    healthRoutes({ checks: deps.checks, metrics: deps.metrics, isShuttingDown: () => shuttingDown }),
+  );
   await app.register(
     async (api) => {
       await api.register(authRoutes(deps.users));

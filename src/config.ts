@@ -105,7 +105,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mode: Mode = e.DATABASE_URL ? 'fleet' : 'embedded';
 
   if (e.DB_POOL_MIN > e.DB_POOL_MAX) {
-    throw new ConfigError(`Invalid DB_POOL_MIN=${e.DB_POOL_MIN}: must not exceed DB_POOL_MAX=${e.DB_POOL_MAX}`);
+    throw new ConfigError(
+      `Invalid DB_POOL_MIN=${e.DB_POOL_MIN}: must not exceed DB_POOL_MAX=${e.DB_POOL_MAX}`,
+    );
   }
   if (mode === 'fleet' && (!e.JWT_SECRET || !e.URL_SIGNING_SECRET)) {
     const missing = !e.JWT_SECRET ? 'JWT_SECRET' : 'URL_SIGNING_SECRET';
@@ -131,7 +133,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       vectorSearch: mode === 'embedded' ? 'required' : (e.VECTOR_SEARCH ?? 'required'),
     },
     redisUrl: e.REDIS_URL,
-    secrets: e.JWT_SECRET && e.URL_SIGNING_SECRET ? { jwt: e.JWT_SECRET, urlSigning: e.URL_SIGNING_SECRET } : undefined,
+    secrets:
+      e.JWT_SECRET && e.URL_SIGNING_SECRET
+        ? { jwt: e.JWT_SECRET, urlSigning: e.URL_SIGNING_SECRET }
+        : undefined,
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

@@ -1,6 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from './config.ts';
-import { createUsersRepository, createUsersService, createAccessTokens, createAuthenticate } from './modules/users/index.ts';
+import {
+  createUsersRepository,
+  createUsersService,
+  createAccessTokens,
+  createAuthenticate,
+} from './modules/users/index.ts';
 import type { Secrets } from './platform/data-dir/data-dir.ts';
 import { createDatabase } from './platform/db/database.ts';
 import { migrate as runMigrations, type VectorStatus } from './platform/db/migrate.ts';
@@ -14,7 +19,12 @@ import { createRedis } from './platform/redis.ts';
  * The composition root: picks every adapter from the configuration and wires the modules. The only place
  * that knows which implementation sits behind each port.
  */
-export async function createDeps(config: Config, secrets: Secrets, logger: Logger, options: { migrate: boolean }) {
+export async function createDeps(
+  config: Config,
+  secrets: Secrets,
+  logger: Logger,
+  options: { migrate: boolean },
+) {
   const metrics = createMetrics();
   const eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
   eventLoopDelay.enable();
@@ -40,7 +50,7 @@ export async function createDeps(config: Config, secrets: Secrets, logger: Logge
   const usersRepository = createUsersRepository(database);
   const users = createUsersService({
     users: usersRepository,
-    transaction: database.transaction,
+    transaction: (work) => database.transaction(work),
     accessTokens: createAccessTokens(secrets.jwt, config.auth.accessTokenTtlSeconds),
     loginLimiter: createFailureLimiter({
       keyPrefix: 'login-failures',
@@ -65,7 +75,9 @@ export async function createDeps(config: Config, secrets: Secrets, logger: Logge
       name: 'vector',
       required: false,
       check: async () =>
-        vector.enabled ? { status: 'up', detail: `pgvector ${vector.version}` } : { status: 'disabled', detail: vector.reason },
+        vector.enabled
+          ? { status: 'up', detail: `pgvector ${vector.version}` }
+          : { status: 'disabled', detail: vector.reason },
     },
   ];
   if (redis) {

@@ -22,7 +22,12 @@ if ((major ?? 0) < 24) {
 
 const bin = (name: string) => path.join(import.meta.dirname, '..', 'node_modules', '.bin', name);
 
-function step(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function step(
+  title: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   console.log(`\n▶ ${title}`);
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
@@ -35,7 +40,12 @@ async function migratePostgresTemplate(serverUrl: string): Promise<void> {
   const url = new URL(serverUrl);
   url.pathname = '/lectern_template';
   const secret = randomBytes(32).toString('base64url');
-  const config = loadConfig({ DATABASE_URL: url.toString(), VECTOR_SEARCH: 'off', JWT_SECRET: secret, URL_SIGNING_SECRET: secret });
+  const config = loadConfig({
+    DATABASE_URL: url.toString(),
+    VECTOR_SEARCH: 'off',
+    JWT_SECRET: secret,
+    URL_SIGNING_SECRET: secret,
+  });
   const database = createDatabase(config, { logger: createLogger('silent'), metrics: createMetrics() });
   try {
     await migrate(database, 'off');
@@ -47,7 +57,7 @@ async function migratePostgresTemplate(serverUrl: string): Promise<void> {
 let postgres: PostgresServer | undefined;
 let redis: RedisServer | undefined;
 let template: string | undefined;
-let exitCode = 1;
+let exitCode: number;
 const vitestArgs = process.argv.slice(2);
 const reportFile = path.join(os.tmpdir(), `lectern-vitest-${process.pid}.json`);
 
@@ -72,14 +82,25 @@ try {
     `  PostgreSQL ${postgres.url}, Redis ${redis.url}, PGlite template ready in ${Math.round(performance.now() - started)} ms`,
   );
 
-  exitCode = await step('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...vitestArgs], {
-    ...process.env,
-    LECTERN_TEST_POSTGRES_URL: postgres.url,
-    LECTERN_TEST_REDIS_URL: redis.url,
-    LECTERN_TEST_PGLITE_TEMPLATE: template,
-  });
-  const report = JSON.parse(await readFile(reportFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
-  console.log(`\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`);
+  exitCode = await step(
+    'vitest',
+    bin('vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...vitestArgs],
+    {
+      ...process.env,
+      LECTERN_TEST_POSTGRES_URL: postgres.url,
+      LECTERN_TEST_REDIS_URL: redis.url,
+      LECTERN_TEST_PGLITE_TEMPLATE: template,
+    },
+  );
+  const report = JSON.parse(await readFile(reportFile, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+  };
+  console.log(
+    `\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`,
+  );
 } catch (error) {
   console.error(`\n✗ ${(error as Error).message}`);
   exitCode = 1;

@@ -50,7 +50,9 @@ export function restore(file: string | undefined): Promise<number> {
       await sql.raw(script).execute(database.db);
     });
     // A fresh session: the dump leaves search_path emptied on the one that loaded it.
-    await withEmbeddedDatabase(config, (database) => migrate(database, config.db.vectorSearch).then(() => undefined));
+    await withEmbeddedDatabase(config, (database) =>
+      migrate(database, config.db.vectorSearch).then(() => undefined),
+    );
     process.stdout.write(`Restored ${file} into ${config.dataDir}\n`);
     return 0;
   });
@@ -59,13 +61,18 @@ export function restore(file: string | undefined): Promise<number> {
 function embeddedConfig(): Config | undefined {
   const config = readConfig();
   if (config.mode === 'fleet') {
-    process.stderr.write('lectern: backup and restore are for embedded mode; use pg_dump and psql with DATABASE_URL.\n');
+    process.stderr.write(
+      'lectern: backup and restore are for embedded mode; use pg_dump and psql with DATABASE_URL.\n',
+    );
     return undefined;
   }
   return config;
 }
 
-async function withEmbeddedDatabase(config: Config, work: (database: Database) => Promise<void>): Promise<void> {
+async function withEmbeddedDatabase(
+  config: Config,
+  work: (database: Database) => Promise<void>,
+): Promise<void> {
   const logger = createLogger(config.logLevel);
   const dataDir = await openDataDir(config.dataDir, (message, details) => logger.warn(details, message));
   const database = createDatabase(config, { logger, metrics: createMetrics() });

@@ -25,7 +25,11 @@ export async function doctor(): Promise<number> {
     findings.push({ ok: true, what: `configuration valid (${config.mode} mode)` });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    findings.push({ ok: false, what: error.message, fix: 'Correct the variable (README.md lists every setting).' });
+    findings.push({
+      ok: false,
+      what: error.message,
+      fix: 'Correct the variable (README.md lists every setting).',
+    });
   }
   if (config) {
     findings.push(...(config.mode === 'embedded' ? await checkEmbedded(config) : await checkFleet(config)));
@@ -45,12 +49,25 @@ async function checkEmbedded(config: Config): Promise<Finding[]> {
     await access(config.dataDir, constants.W_OK);
     findings.push({ ok: true, what: `data dir ${config.dataDir} is writable` });
   } catch {
-    return [{ ok: false, what: `data dir ${config.dataDir} is not writable`, fix: 'Set DATA_DIR to a directory this user can write.' }];
+    return [
+      {
+        ok: false,
+        what: `data dir ${config.dataDir} is not writable`,
+        fix: 'Set DATA_DIR to a directory this user can write.',
+      },
+    ];
   }
   const secrets = path.join(config.dataDir, 'secrets.json');
-  const mode = await stat(secrets).then((s) => s.mode & 0o777, () => undefined);
+  const mode = await stat(secrets).then(
+    (s) => s.mode & 0o777,
+    () => undefined,
+  );
   if (mode !== undefined && mode & 0o077) {
-    findings.push({ ok: false, what: `${secrets} is readable by others (mode ${mode.toString(8)})`, fix: `chmod 600 ${secrets}` });
+    findings.push({
+      ok: false,
+      what: `${secrets} is readable by others (mode ${mode.toString(8)})`,
+      fix: `chmod 600 ${secrets}`,
+    });
   }
   if (!hasDatabase(config.dataDir)) {
     findings.push({ ok: true, what: 'no database yet: `lectern serve` creates it on first start' });
@@ -61,7 +78,9 @@ async function checkEmbedded(config: Config): Promise<Finding[]> {
     const dir = await openDataDir(config.dataDir, () => undefined);
     const database = createDatabase(config, { logger, metrics: createMetrics() });
     try {
-      const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(database.db);
+      const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(
+        database.db,
+      );
       findings.push({ ok: true, what: `embedded PostgreSQL ${rows[0]?.v} opens` });
     } finally {
       await database.close();
@@ -70,7 +89,10 @@ async function checkEmbedded(config: Config): Promise<Finding[]> {
   } catch (error) {
     const message = (error as Error).message;
     const inUse = /in use by pid/.test(message);
-    findings.push({ ok: inUse, what: inUse ? `${message.split('.')[0]} (a running server; not opened)` : message });
+    findings.push({
+      ok: inUse,
+      what: inUse ? `${message.split('.')[0]} (a running server; not opened)` : message,
+    });
   }
   return findings;
 }
@@ -82,7 +104,9 @@ async function checkFleet(config: Config): Promise<Finding[]> {
   try {
     const { rows } = await sql<{ v: string; vector: string | null }>`
       select current_setting('server_version') as v,
-             (select default_version from pg_available_extensions where name = 'vector') as vector`.execute(database.db);
+             (select default_version from pg_available_extensions where name = 'vector') as vector`.execute(
+      database.db,
+    );
     const row = rows[0]!;
     const major = Number(row.v.split('.')[0]);
     findings.push(
@@ -90,16 +114,30 @@ async function checkFleet(config: Config): Promise<Finding[]> {
         ? { ok: true, what: `PostgreSQL ${row.v} reachable` }
         : { ok: false, what: `PostgreSQL ${row.v} is too old`, fix: 'Use PostgreSQL 15 or newer.' },
     );
-    if (config.db.vectorSearch === 'off') findings.push({ ok: true, what: 'vector search off (VECTOR_SEARCH=off): text search only' });
+    if (config.db.vectorSearch === 'off')
+      findings.push({ ok: true, what: 'vector search off (VECTOR_SEARCH=off): text search only' });
     else if (row.vector) findings.push({ ok: true, what: `pgvector ${row.vector} available` });
-    else findings.push({ ok: false, what: 'pgvector is not installed', fix: 'Install pgvector ≥ 0.8 on the server, or set VECTOR_SEARCH=off.' });
+    else
+      findings.push({
+        ok: false,
+        what: 'pgvector is not installed',
+        fix: 'Install pgvector ≥ 0.8 on the server, or set VECTOR_SEARCH=off.',
+      });
   } catch (error) {
-    findings.push({ ok: false, what: `PostgreSQL unreachable: ${(error as Error).message}`, fix: 'Check DATABASE_URL and that the server accepts connections.' });
+    findings.push({
+      ok: false,
+      what: `PostgreSQL unreachable: ${(error as Error).message}`,
+      fix: 'Check DATABASE_URL and that the server accepts connections.',
+    });
   } finally {
     await database.close();
   }
   if (!config.redisUrl) {
-    findings.push({ ok: false, what: 'REDIS_URL is not set', fix: 'Fleet processes share cache, rate limits and jobs through Redis: set REDIS_URL.' });
+    findings.push({
+      ok: false,
+      what: 'REDIS_URL is not set',
+      fix: 'Fleet processes share cache, rate limits and jobs through Redis: set REDIS_URL.',
+    });
   } else {
     const redis = createRedis(config.redisUrl, logger);
     try {
@@ -110,7 +148,11 @@ async function checkFleet(config: Config): Promise<Finding[]> {
       await redis.ping();
       findings.push({ ok: true, what: 'Redis reachable' });
     } catch (error) {
-      findings.push({ ok: false, what: `Redis unreachable: ${(error as Error).message}`, fix: 'Check REDIS_URL and that Redis is running.' });
+      findings.push({
+        ok: false,
+        what: `Redis unreachable: ${(error as Error).message}`,
+        fix: 'Check REDIS_URL and that Redis is running.',
+      });
     } finally {
       redis.disconnect();
     }

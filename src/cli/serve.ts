@@ -13,7 +13,13 @@ export function serve(): Promise<number> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { mode: config.mode, engine: deps.database.engine, host: config.host, port, startupMs: Math.round(performance.now() - startedAt) },
+      {
+        mode: config.mode,
+        engine: deps.database.engine,
+        host: config.host,
+        port,
+        startupMs: Math.round(performance.now() - startedAt),
+      },
       `Lectern listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
     );
 

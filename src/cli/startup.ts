@@ -1,6 +1,11 @@
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config.ts';
 import { createDeps, type Deps } from '../deps.ts';
-import { DataDirLockedError, DataDirVersionError, openDataDir, type Secrets } from '../platform/data-dir/data-dir.ts';
+import {
+  DataDirLockedError,
+  DataDirVersionError,
+  openDataDir,
+  type Secrets,
+} from '../platform/data-dir/data-dir.ts';
 import { MigrationError } from '../platform/db/migrate.ts';
 import { createLogger, type Logger } from '../platform/observability/logger.ts';
 
@@ -13,7 +18,9 @@ export function readConfig(): Config {
 }
 
 /** Config, logger, the embedded data dir (lock, version, secrets) and the dependencies, or a clear failure. */
-export async function start(options: { migrate: boolean }): Promise<{ deps: Deps; release: () => Promise<void> }> {
+export async function start(options: {
+  migrate: boolean;
+}): Promise<{ deps: Deps; release: () => Promise<void> }> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   let secrets: Secrets | undefined = config.secrets;

@@ -2,7 +2,10 @@
 export function testEnv() {
   const need = (name: string): string => {
     const value = process.env[name];
-    if (!value) throw new Error(`${name} is not set: run the suite with \`npm test\` (test/run.ts starts the servers).`);
+    if (!value)
+      throw new Error(
+        `${name} is not set: run the suite with \`npm test\` (test/run.ts starts the servers).`,
+      );
     return value;
   };
   return {

@@ -20,7 +20,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-const SECRETS = { jwt: randomBytes(32).toString('base64url'), urlSigning: randomBytes(32).toString('base64url') };
+const SECRETS = {
+  jwt: randomBytes(32).toString('base64url'),
+  urlSigning: randomBytes(32).toString('base64url'),
+};
 
 /**
  * The whole app on a database of its own: a copy of the migrated PGlite template, or a fresh PostgreSQL

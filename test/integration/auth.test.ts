@@ -12,26 +12,42 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function register(address = email(), password = 'correct horse battery') {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: address, password } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email: address, password },
+  });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json<{ user: { id: string; email: string }; tokens: { accessToken: string; refreshToken: string } }>();
+  return res.json<{
+    user: { id: string; email: string };
+    tokens: { accessToken: string; refreshToken: string };
+  }>();
 }
 
-const me = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+const me = (token: string) =>
+  t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
 
 describe('register and login', () => {
   it('creates an account, normalises the email and refuses a second one case-insensitively', async () => {
     const address = email();
     const { user } = await register(address.toUpperCase());
     expect(user.email).toBe(address);
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: address, password: 'another password' } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: address, password: 'another password' },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.headers['content-type']).toContain('application/problem+json');
     expect(again.json()).toMatchObject({ code: 'USER_EMAIL_TAKEN', status: 409 });
   });
 
   it('rejects weak or malformed input with the offending fields', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'not-an-email', password: 'short' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'not-an-email', password: 'short' },
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json<{ code: string; errors: { path: string }[] }>();
     expect(body.code).toBe('HTTP_VALIDATION_FAILED');
@@ -41,12 +57,24 @@ describe('register and login', () => {
   it('logs in with the right password only, and the password never appears in logs', async () => {
     const address = email();
     await register(address, 'the right password');
-    const ok = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: address, password: 'the right password' } });
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: address, password: 'the right password' },
+    });
     expect(ok.statusCode).toBe(200);
-    const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: address, password: 'the wrong password' } });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: address, password: 'the wrong password' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toMatchObject({ code: 'AUTH_INVALID_CREDENTIALS' });
-    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: email(), password: 'whatever it is' } });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: email(), password: 'whatever it is' },
+    });
     expect(unknown.json()).toMatchObject({ code: 'AUTH_INVALID_CREDENTIALS' });
     expect(JSON.stringify(t.logs)).not.toContain('the right password');
   });
@@ -84,7 +112,11 @@ describe('access tokens', () => {
     const claims = { sub: user.id, typ: 'access', iss: 'lectern' };
     const candidates = {
       malformed: 'not-a-jwt',
-      expired: createSigner({ key: t.secrets.jwt, clockTimestamp: Date.now() - 3_600_000, expiresIn: 60_000 })(claims),
+      expired: createSigner({
+        key: t.secrets.jwt,
+        clockTimestamp: Date.now() - 3_600_000,
+        expiresIn: 60_000,
+      })(claims),
       tampered: `${header}.${b64({ ...claims, sub: '00000000-0000-7000-8000-000000000000', iat: now, exp: now + 600 })}.${tokens.accessToken.split('.')[2]}`,
       algNone: `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
       wrongKey: createSigner({ key: 'x'.repeat(48), expiresIn: 60_000 })(claims),
@@ -103,10 +135,18 @@ describe('access tokens', () => {
 
   it('refuses the tokens of a deleted user', async () => {
     const { tokens } = await register();
-    const del = await t.app.inject({ method: 'DELETE', url: '/api/v1/me', headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
     expect(del.statusCode).toBe(204);
     expect((await me(tokens.accessToken)).statusCode).toBe(401);
-    const refresh = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } });
+    const refresh = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: tokens.refreshToken },
+    });
     expect(refresh.statusCode).toBe(401);
   });
 
@@ -114,18 +154,29 @@ describe('access tokens', () => {
     const admin = await register('boss@example.com');
     const other = await register();
     const perf = (token: string) =>
-      t.app.inject({ method: 'GET', url: '/api/v1/admin/performance', headers: { authorization: `Bearer ${token}` } });
+      t.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/performance',
+        headers: { authorization: `Bearer ${token}` },
+      });
     const ok = await perf(admin.tokens.accessToken);
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toMatchObject({ database: { engine: t.engine }, memory: { rssBytes: expect.any(Number) } });
-    expect((await perf(other.tokens.accessToken)).json()).toMatchObject({ status: 403, code: 'AUTH_FORBIDDEN' });
+    expect(ok.json()).toMatchObject({
+      database: { engine: t.engine },
+      memory: { rssBytes: expect.any(Number) },
+    });
+    expect((await perf(other.tokens.accessToken)).json()).toMatchObject({
+      status: 403,
+      code: 'AUTH_FORBIDDEN',
+    });
   });
 });
 
 describe('refresh tokens', () => {
   it('rotates, and reuse of a rotated token revokes the whole family', async () => {
     const { tokens } = await register();
-    const refresh = (refreshToken: string) => t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
+    const refresh = (refreshToken: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
     const first = await refresh(tokens.refreshToken);
     expect(first.statusCode).toBe(200);
     const rotated = first.json<{ refreshToken: string; accessToken: string }>();
@@ -142,7 +193,13 @@ describe('refresh tokens', () => {
   it('lets exactly one of two concurrent refreshes with the same token succeed', async () => {
     const { tokens } = await register();
     const results = await Promise.all(
-      [1, 2].map(() => t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: tokens.refreshToken } })),
+      [1, 2].map(() =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/refresh',
+          payload: { refreshToken: tokens.refreshToken },
+        }),
+      ),
     );
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
   });
@@ -154,7 +211,12 @@ describe('API tokens', () => {
     const auth = { authorization: `Bearer ${tokens.accessToken}` };
     const created = [];
     for (const name of ['ci', 'backup', 'laptop']) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: auth, payload: { name } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/me/tokens',
+        headers: auth,
+        payload: { name },
+      });
       expect(res.statusCode).toBe(201);
       created.push(res.json<{ id: string; token: string; name: string }>());
     }
@@ -165,27 +227,53 @@ describe('API tokens', () => {
     let cursor: string | null = null;
     do {
       const url: string = `/api/v1/me/tokens?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = (await t.app.inject({ method: 'GET', url, headers: auth })).json<{ items: { name: string; token?: string }[]; nextCursor: string | null }>();
+      const page = (await t.app.inject({ method: 'GET', url, headers: auth })).json<{
+        items: { name: string; token?: string }[];
+        nextCursor: string | null;
+      }>();
       expect(page.items.every((i) => i.token === undefined)).toBe(true);
       seen.push(...page.items.map((i) => i.name));
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(['laptop', 'backup', 'ci']);
 
-    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${created[0]!.id}`, headers: auth });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/tokens/${created[0]!.id}`,
+      headers: auth,
+    });
     expect(del.statusCode).toBe(204);
     expect((await me(created[0]!.token)).statusCode).toBe(401);
-    const again = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${created[0]!.id}`, headers: auth });
+    const again = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/tokens/${created[0]!.id}`,
+      headers: auth,
+    });
     expect(again.json()).toMatchObject({ status: 404, code: 'TOKEN_NOT_FOUND' });
   });
 
-  it('answers 400 for a cursor it did not issue and 404 for another user\'s token', async () => {
+  it("answers 400 for a cursor it did not issue and 404 for another user's token", async () => {
     const a = await register();
     const b = await register();
-    const bad = await t.app.inject({ method: 'GET', url: '/api/v1/me/tokens?cursor=garbage', headers: { authorization: `Bearer ${a.tokens.accessToken}` } });
+    const bad = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me/tokens?cursor=garbage',
+      headers: { authorization: `Bearer ${a.tokens.accessToken}` },
+    });
     expect(bad.json()).toMatchObject({ status: 400, code: 'HTTP_INVALID_CURSOR' });
-    const token = (await t.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: { authorization: `Bearer ${a.tokens.accessToken}` }, payload: { name: 'a' } })).json<{ id: string }>();
-    const steal = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${token.id}`, headers: { authorization: `Bearer ${b.tokens.accessToken}` } });
+    const token = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/me/tokens',
+        headers: { authorization: `Bearer ${a.tokens.accessToken}` },
+        payload: { name: 'a' },
+      })
+    ).json<{ id: string }>();
+    const steal = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/tokens/${token.id}`,
+      headers: { authorization: `Bearer ${b.tokens.accessToken}` },
+    });
     expect(steal.statusCode).toBe(404);
   });
 });

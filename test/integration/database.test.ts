@@ -11,7 +11,12 @@ import { createTestApp, type TestApp } from '../harness/test-app.ts';
 // The database port's contract: the same assertions on PGlite (in a worker thread) and PostgreSQL 15.
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ DB_BUSY_TIMEOUT_MS: '300', DB_POOL_MIN: '0', DB_POOL_MAX: '1', SLOW_QUERY_MS: '20' });
+  t = await createTestApp({
+    DB_BUSY_TIMEOUT_MS: '300',
+    DB_POOL_MIN: '0',
+    DB_POOL_MAX: '1',
+    SLOW_QUERY_MS: '20',
+  });
 });
 afterAll(() => t.close());
 
@@ -22,7 +27,13 @@ const insertUser = (email: string) =>
     .values({ id: uuidv7(), email, display_name: 'x', password_hash: null })
     .execute();
 const countUsers = async (email: string) =>
-  (await t.deps.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', email).executeTakeFirstOrThrow()).n;
+  (
+    await t.deps.database.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow()
+  ).n;
 
 describe('value types', () => {
   it('returns the same JavaScript types on both engines', async () => {
@@ -55,7 +66,14 @@ describe('transactions', () => {
     await expect(
       t.deps.database.transaction(async () => {
         await insertUser(email);
-        expect(await t.deps.database.executor().selectFrom('users').select('id').where('email', '=', email).execute()).toHaveLength(1);
+        expect(
+          await t.deps.database
+            .executor()
+            .selectFrom('users')
+            .select('id')
+            .where('email', '=', email)
+            .execute(),
+        ).toHaveLength(1);
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
@@ -120,13 +138,20 @@ describe('migrations', () => {
   it('apply the vector DDL only where pgvector exists, and refuse VECTOR_SEARCH=required without it', async () => {
     if (t.engine === 'pglite') {
       expect(t.deps.vector).toEqual({ enabled: true, version: expect.stringMatching(/^0\.8\./) });
-      const { rows } = await sql<{ v: string }>`select extversion as v from pg_extension where extname = 'vector'`.execute(t.deps.database.db);
+      const { rows } = await sql<{
+        v: string;
+      }>`select extversion as v from pg_extension where extname = 'vector'`.execute(t.deps.database.db);
       expect(rows).toHaveLength(1);
     } else {
       expect(t.deps.vector).toEqual({ enabled: false, reason: 'VECTOR_SEARCH=off' });
-      const required = createDatabase({ ...t.deps.config }, { logger: createLogger('silent'), metrics: createMetrics() });
+      const required = createDatabase(
+        { ...t.deps.config },
+        { logger: createLogger('silent'), metrics: createMetrics() },
+      );
       try {
-        await expect(migrate(required, 'required')).rejects.toThrow(/pgvector is not installed.*VECTOR_SEARCH=off/s);
+        await expect(migrate(required, 'required')).rejects.toThrow(
+          /pgvector is not installed.*VECTOR_SEARCH=off/s,
+        );
       } finally {
         await required.close();
       }

@@ -8,11 +8,21 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, status: number, code: string) {
+function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown },
+  status: number,
+  code: string,
+) {
   expect(res.statusCode).toBe(status);
   expect(res.headers['content-type']).toContain('application/problem+json');
   const body = res.json() as Record<string, unknown>;
-  expect(body).toMatchObject({ status, code, type: `urn:lectern:problem:${code}`, title: expect.any(String), detail: expect.any(String) });
+  expect(body).toMatchObject({
+    status,
+    code,
+    type: `urn:lectern:problem:${code}`,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   expect(body.requestId).toBe(res.headers['x-request-id']);
   // Nothing internal leaks: no stack frames, file paths or SQL.
   expect(JSON.stringify(body)).not.toMatch(/\bat \w+ \(|\/work\/|node_modules|\bselect\b.*\bfrom\b/i);
@@ -31,23 +41,41 @@ describe('problem+json for every error', () => {
   });
 
   it('400 with errors[] for schema violations, naming each field', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'a@b.co', password: 'long enough', admin: true } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'a@b.co', password: 'long enough', admin: true },
+    });
     const body = expectProblem(res, 400, 'HTTP_VALIDATION_FAILED');
     expect(body.errors).toEqual([{ path: 'body/admin', message: expect.any(String) }]);
   });
 
   it('400 for malformed JSON', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":',
+    });
     expectProblem(res, 400, 'HTTP_BAD_REQUEST');
   });
 
   it('413 for a body over the limit', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'a@b.co', password: 'x'.repeat(5000) } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'a@b.co', password: 'x'.repeat(5000) },
+    });
     expectProblem(res, 413, 'HTTP_BODY_TOO_LARGE');
   });
 
   it('415 for a content type the route does not accept', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expectProblem(res, 415, 'HTTP_UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -87,14 +115,26 @@ describe('headers on every response', () => {
   });
 
   it('keeps a sane caller request id and replaces an unsafe one', async () => {
-    const kept = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'trace-abc.123' } });
+    const kept = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'trace-abc.123' },
+    });
     expect(kept.headers['x-request-id']).toBe('trace-abc.123');
-    const replaced = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'evil\r\nheader: 1' } });
+    const replaced = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'evil\r\nheader: 1' },
+    });
     expect(replaced.headers['x-request-id']).not.toContain('evil');
   });
 
   it('counts every SQL statement of a request in Server-Timing, BEGIN and COMMIT included', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: `timing-${Date.now()}@example.com`, password: 'long enough' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: `timing-${Date.now()}@example.com`, password: 'long enough' },
+    });
     expect(res.statusCode).toBe(201);
     // BEGIN, insert user, insert refresh token, COMMIT.
     expect(res.headers['server-timing']).toMatch(/desc="4 statements"/);
@@ -103,17 +143,33 @@ describe('headers on every response', () => {
   it('compresses bodies over 1 KB with brotli or gzip, and not small ones', async () => {
     const br = await t.app.inject({ method: 'GET', url: '/docs/json', headers: { 'accept-encoding': 'br' } });
     expect(br.headers['content-encoding']).toBe('br');
-    const gzip = await t.app.inject({ method: 'GET', url: '/docs/json', headers: { 'accept-encoding': 'gzip' } });
+    const gzip = await t.app.inject({
+      method: 'GET',
+      url: '/docs/json',
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(gzip.headers['content-encoding']).toBe('gzip');
-    const small = await t.app.inject({ method: 'GET', url: '/health', headers: { 'accept-encoding': 'br, gzip' } });
+    const small = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
     expect(small.headers['content-encoding']).toBeUndefined();
   });
 
   it('allows CORS only from configured origins', async () => {
     const preflight = (origin: string) =>
-      t.app.inject({ method: 'OPTIONS', url: '/api/v1/me', headers: { origin, 'access-control-request-method': 'GET' } });
-    expect((await preflight('https://app.example.com')).headers['access-control-allow-origin']).toBe('https://app.example.com');
-    expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined();
+      t.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/me',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+    expect((await preflight('https://app.example.com')).headers['access-control-allow-origin']).toBe(
+      'https://app.example.com',
+    );
+    expect(
+      (await preflight('https://evil.example.com')).headers['access-control-allow-origin'],
+    ).toBeUndefined();
   });
 });
 
@@ -123,7 +179,12 @@ describe('TRUST_PROXY', () => {
     try {
       const email = `proxy-${trustProxy}-${Date.now()}@example.com`;
       const login = (ip: string) =>
-        app.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-forwarded-for': ip }, payload: { email, password: 'wrong password' } });
+        app.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          headers: { 'x-forwarded-for': ip },
+          payload: { email, password: 'wrong password' },
+        });
       await login('203.0.113.1');
       await login('203.0.113.1');
       return (await login('203.0.113.2')).statusCode;
@@ -145,19 +206,27 @@ describe('operations endpoints', () => {
   it('/health/ready lists every component with status and latency', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(200);
-    const names = res.json<{ components: { name: string; status: string; latencyMs: number }[] }>().components.map((c) => `${c.name}:${c.status}`);
+    const names = res
+      .json<{ components: { name: string; status: string; latencyMs: number }[] }>()
+      .components.map((c) => `${c.name}:${c.status}`);
     if (t.engine === 'pglite') expect(names).toEqual(['database:up', 'vector:up']);
     else expect(names).toEqual(['database:up', 'vector:disabled', 'redis:up']);
   });
 
   it('/health/ready answers 503 problem+json naming the component that is down', async () => {
     const broken = await createTestApp();
-    broken.deps.checks.push({ name: 'storage', required: true, check: () => Promise.reject(new Error('disk gone')) });
+    broken.deps.checks.push({
+      name: 'storage',
+      required: true,
+      check: () => Promise.reject(new Error('disk gone')),
+    });
     try {
       const res = await broken.app.inject({ method: 'GET', url: '/health/ready' });
       const body = expectProblem(res, 503, 'HEALTH_NOT_READY');
       expect(body.detail).toContain('storage');
-      expect(body.components).toContainEqual(expect.objectContaining({ name: 'storage', status: 'down', detail: 'disk gone' }));
+      expect(body.components).toContainEqual(
+        expect.objectContaining({ name: 'storage', status: 'down', detail: 'disk gone' }),
+      );
     } finally {
       await broken.close();
     }
@@ -180,9 +249,14 @@ describe('operations endpoints', () => {
     const ui = await t.app.inject({ method: 'GET', url: '/docs' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toContain('text/html');
-    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{ openapi: string; paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> }>();
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      openapi: string;
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    }>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/register', '/api/v1/me', '/health/ready']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/auth/register', '/api/v1/me', '/health/ready']),
+    );
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         expect(Object.keys(op.responses ?? {}), `${method} ${path}`).not.toHaveLength(0);
@@ -191,11 +265,25 @@ describe('operations endpoints', () => {
   });
 
   it('logs one JSON line per request with request id, user, route, status and duration', async () => {
-    const register = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: `log-${Date.now()}@example.com`, password: 'long enough' } });
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: `log-${Date.now()}@example.com`, password: 'long enough' },
+    });
     const { user, tokens } = register.json<{ user: { id: string }; tokens: { accessToken: string } }>();
-    const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
     const line = t.logs.find((l) => l.requestId === res.headers['x-request-id'] && l.msg === 'request');
-    expect(line).toMatchObject({ userId: user.id, route: '/api/v1/me', status: 200, method: 'GET', durationMs: expect.any(Number) });
+    expect(line).toMatchObject({
+      userId: user.id,
+      route: '/api/v1/me',
+      status: 200,
+      method: 'GET',
+      durationMs: expect.any(Number),
+    });
     expect(JSON.stringify(t.logs)).not.toContain(tokens.accessToken);
   });
 });

@@ -5,8 +5,17 @@ import type { Authenticate, UsersService } from '../users/index.ts';
 
 const Performance = Type.Object({
   uptimeSeconds: Type.Number(),
-  database: Type.Object({ engine: Type.String(), total: Type.Integer(), idle: Type.Integer(), waiting: Type.Integer() }),
-  memory: Type.Object({ rssBytes: Type.Integer(), heapUsedBytes: Type.Integer(), externalBytes: Type.Integer() }),
+  database: Type.Object({
+    engine: Type.String(),
+    total: Type.Integer(),
+    idle: Type.Integer(),
+    waiting: Type.Integer(),
+  }),
+  memory: Type.Object({
+    rssBytes: Type.Integer(),
+    heapUsedBytes: Type.Integer(),
+    externalBytes: Type.Integer(),
+  }),
   eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }),
 });
 

@@ -45,7 +45,13 @@ export function meRoutes(users: UsersService, authenticate: Authenticate): Fasti
     app.get(
       '/me/tokens',
       {
-        schema: { tags: ['me'], summary: 'Your API tokens, newest first.', security, querystring: PageQuery, response: { 200: ApiTokenPage } },
+        schema: {
+          tags: ['me'],
+          summary: 'Your API tokens, newest first.',
+          security,
+          querystring: PageQuery,
+          response: { 200: ApiTokenPage },
+        },
       },
       async (request) => {
         const page = await users.listApiTokens(request.actor, request.query);

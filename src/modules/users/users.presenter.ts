@@ -11,7 +11,12 @@ export function presentUser(user: Actor): UserDto {
   };
 }
 
-export function presentApiToken(token: { id: string; name: string; created_at: Date; last_used_at: Date | null }) {
+export function presentApiToken(token: {
+  id: string;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}) {
   return {
     id: token.id,
     name: token.name,

@@ -21,7 +21,12 @@ export function createUsersRepository(database: Pick<Database, 'executor'>) {
     async insert(user: { id: string; email: string; passwordHash: string; displayName: string }) {
       return q()
         .insertInto('users')
-        .values({ id: user.id, email: user.email, password_hash: user.passwordHash, display_name: user.displayName })
+        .values({
+          id: user.id,
+          email: user.email,
+          password_hash: user.passwordHash,
+          display_name: user.displayName,
+        })
         .onConflict((oc) => oc.column('email').doNothing())
         .returning(userColumns)
         .executeTakeFirst();
@@ -32,7 +37,13 @@ export function createUsersRepository(database: Pick<Database, 'executor'>) {
       return result.numDeletedRows > 0n;
     },
 
-    insertRefreshToken(token: { id: string; userId: string; familyId: string; tokenHash: string; expiresAt: Date }) {
+    insertRefreshToken(token: {
+      id: string;
+      userId: string;
+      familyId: string;
+      tokenHash: string;
+      expiresAt: Date;
+    }) {
       return q()
         .insertInto('refresh_tokens')
         .values({
@@ -62,7 +73,11 @@ export function createUsersRepository(database: Pick<Database, 'executor'>) {
     },
 
     findRefreshFamily(tokenHash: string) {
-      return q().selectFrom('refresh_tokens').select(['family_id']).where('token_hash', '=', tokenHash).executeTakeFirst();
+      return q()
+        .selectFrom('refresh_tokens')
+        .select(['family_id'])
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
     },
 
     revokeRefreshFamily(familyId: string, now: Date) {
@@ -103,7 +118,11 @@ export function createUsersRepository(database: Pick<Database, 'executor'>) {
       if (after) {
         query = query.where(sql<boolean>`(created_at, id) < (${after.createdAt}, ${after.id})`);
       }
-      return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+      return query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
     },
 
     async deleteApiToken(userId: string, id: string): Promise<boolean> {

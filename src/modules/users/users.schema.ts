@@ -4,7 +4,11 @@ export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: 8, maxLength: 256 });
 
 export const RegisterBody = Type.Object(
-  { email: Email, password: Password, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+  {
+    email: Email,
+    password: Password,
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
   { additionalProperties: false },
 );
 export const LoginBody = Type.Object(
@@ -48,6 +52,9 @@ export const NewApiToken = Type.Composite([
   ApiToken,
   Type.Object({ token: Type.String({ description: 'shown once; send as `Authorization: Bearer <token>`' }) }),
 ]);
-export const ApiTokenPage = Type.Object({ items: Type.Array(ApiToken), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const ApiTokenPage = Type.Object({
+  items: Type.Array(ApiToken),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
 
 export type UserDto = Static<typeof User>;

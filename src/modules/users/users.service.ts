@@ -25,9 +25,10 @@ export interface UsersServiceDeps {
   now?: () => Date;
 }
 
-const unauthenticated = () => new AppError('AUTH_UNAUTHENTICATED', 401, 'Missing or invalid credentials.', {
-  headers: { 'www-authenticate': 'Bearer' },
-});
+const unauthenticated = () =>
+  new AppError('AUTH_UNAUTHENTICATED', 401, 'Missing or invalid credentials.', {
+    headers: { 'www-authenticate': 'Bearer' },
+  });
 
 export function createUsersService(deps: UsersServiceDeps) {
   const now = deps.now ?? (() => new Date());
@@ -105,7 +106,11 @@ export function createUsersService(deps: UsersServiceDeps) {
         return { tokens: undefined };
       });
       if (!outcome.tokens) {
-        throw new AppError('AUTH_REFRESH_INVALID', 401, 'The refresh token is invalid, expired or already used.');
+        throw new AppError(
+          'AUTH_REFRESH_INVALID',
+          401,
+          'The refresh token is invalid, expired or already used.',
+        );
       }
       return outcome.tokens;
     },
@@ -126,7 +131,12 @@ export function createUsersService(deps: UsersServiceDeps) {
 
     async createApiToken(actor: Actor, name: string) {
       const token = newApiToken();
-      const row = await users.insertApiToken({ id: uuidv7(), userId: actor.id, name: name.trim(), tokenHash: sha256(token) });
+      const row = await users.insertApiToken({
+        id: uuidv7(),
+        userId: actor.id,
+        name: name.trim(),
+        tokenHash: sha256(token),
+      });
       return { ...row, token };
     },
 

@@ -42,7 +42,9 @@ async function checkVersion(dataDir: string): Promise<void> {
   const current = { pglite: PGLITE_VERSION };
   if (!existsSync(file)) {
     if (hasDatabase(dataDir)) {
-      throw new DataDirVersionError(`${dataDir}/db exists but ${file} does not: cannot tell which PGlite wrote it.`);
+      throw new DataDirVersionError(
+        `${dataDir}/db exists but ${file} does not: cannot tell which PGlite wrote it.`,
+      );
     }
     await writeFile(file, JSON.stringify(current, null, 2) + '\n');
     return;
@@ -60,10 +62,16 @@ async function checkVersion(dataDir: string): Promise<void> {
 async function loadSecrets(dataDir: string): Promise<Secrets> {
   const file = path.join(dataDir, 'secrets.json');
   if (existsSync(file)) {
-    const stored = JSON.parse(await readFile(file, 'utf8')) as { JWT_SECRET: string; URL_SIGNING_SECRET: string };
+    const stored = JSON.parse(await readFile(file, 'utf8')) as {
+      JWT_SECRET: string;
+      URL_SIGNING_SECRET: string;
+    };
     return { jwt: stored.JWT_SECRET, urlSigning: stored.URL_SIGNING_SECRET };
   }
-  const secrets = { JWT_SECRET: randomBytes(32).toString('base64url'), URL_SIGNING_SECRET: randomBytes(32).toString('base64url') };
+  const secrets = {
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    URL_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+  };
   await writeFile(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   return { jwt: secrets.JWT_SECRET, urlSigning: secrets.URL_SIGNING_SECRET };
 }

@@ -61,7 +61,9 @@ export class ConnectionLock {
 }
 
 export function dbBusy(): AppError {
-  return new AppError('DB_BUSY', 503, 'The database is busy; retry shortly.', { headers: { 'retry-after': '1' } });
+  return new AppError('DB_BUSY', 503, 'The database is busy; retry shortly.', {
+    headers: { 'retry-after': '1' },
+  });
 }
 
 function describeCaller(): string {

@@ -43,7 +43,10 @@ export function createPglite(
 ): Database {
   const client = new PgliteClient(dataDir, onStatement);
   const lock = new ConnectionLock(config.db.busyTimeoutMs, (holder) =>
-    logger.error({ holder: holder.label, heldMs: holder.heldMs }, 'embedded database busy: connection wait timed out'),
+    logger.error(
+      { holder: holder.label, heldMs: holder.heldMs },
+      'embedded database busy: connection wait timed out',
+    ),
   );
   const db = new Kysely<Tables>({ dialect: new LockedPgliteDialect(client, lock) });
   return {
@@ -66,8 +69,7 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
     max: config.db.poolMax,
     connectionTimeoutMillis: config.db.busyTimeoutMs,
     idleTimeoutMillis: 30_000,
-    // count()/sum() of int8: a number, as PGlite returns it (counts stay far below 2^53).
-    types: { getTypeParser: (oid, format) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) },
+    types: { getTypeParser: typeParser },
   });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
@@ -77,12 +79,17 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
   const connect = () =>
     pool.connect().catch((error: unknown) => {
       if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
-        logger.error({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }, 'database pool exhausted');
+        logger.error(
+          { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+          'database pool exhausted',
+        );
         throw dbBusy();
       }
       throw error;
     });
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } }) });
+  const db = new Kysely<Tables>({
+    dialect: new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } }),
+  });
   return {
     engine: 'postgres',
     db,
@@ -95,6 +102,12 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
     close: () => db.destroy(),
   };
 }
+
+// count()/sum() of int8: a number, as PGlite returns it (counts stay far below 2^53).
+const typeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === INT8_OID
+    ? Number
+    : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
 
 /** Times every statement a pooled client sends, whoever sends it. */
 function instrumentClient(client: pg.PoolClient, onStatement: StatementListener): void {

@@ -8,9 +8,7 @@ import type { Tables } from './tables.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 const MIN_PGVECTOR = [0, 8];
 
-export type VectorStatus =
-  | { enabled: true; version: string }
-  | { enabled: false; reason: string };
+export type VectorStatus = { enabled: true; version: string } | { enabled: false; reason: string };
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
@@ -67,7 +65,13 @@ class SqlFileMigrationProvider implements MigrationProvider {
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
       const script = await readFile(`${this.#folder}${file}`, 'utf8');
-      migrations[file.replace(/\.sql$/, '')] = { up: (db) => sql.raw(script).execute(db).then(() => undefined) };
+      migrations[file.replace(/\.sql$/, '')] = {
+        up: (db) =>
+          sql
+            .raw(script)
+            .execute(db)
+            .then(() => undefined),
+      };
     }
     return migrations;
   }

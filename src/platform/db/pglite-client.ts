@@ -37,7 +37,7 @@ export class PgliteClient implements PGlite {
     const workerData: PgliteWorkerData = { dataDir };
     this.#worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), { workerData });
     this.#worker.on('message', (reply: PgliteReply) => this.#settle(reply));
-    this.#worker.on('error', (error) => this.#failAll(error));
+    this.#worker.on('error', (error: Error) => this.#failAll(error));
     this.#worker.on('exit', (code) => {
       this.closed = true;
       this.#failAll(new Error(`PGlite worker exited with code ${code}`));

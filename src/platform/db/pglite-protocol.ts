@@ -6,8 +6,7 @@ export type PgliteRequest =
   | { id: number; op: 'close' };
 
 export type PgliteReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: SerializedDbError };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedDbError };
 
 export interface PgliteQueryResult {
   rows: Record<string, unknown>[];

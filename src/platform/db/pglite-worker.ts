@@ -31,7 +31,10 @@ async function handle(request: PgliteRequest): Promise<unknown> {
 
 function serializeError(error: unknown): SerializedDbError {
   const e = error as Record<string, unknown>;
-  const pick = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
+  const pick = (k: string) => {
+    const value = e[k];
+    return typeof value === 'string' ? value : undefined;
+  };
   return {
     message: error instanceof Error ? error.message : String(error),
     code: pick('code'),
@@ -45,6 +48,7 @@ function serializeError(error: unknown): SerializedDbError {
 port.on('message', (request: PgliteRequest) => {
   handle(request).then(
     (result) => port.postMessage({ id: request.id, ok: true, result } satisfies PgliteReply),
-    (error: unknown) => port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies PgliteReply),
+    (error: unknown) =>
+      port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies PgliteReply),
   );
 });

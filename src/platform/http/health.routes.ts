@@ -23,7 +23,11 @@ const Component = Type.Object({
   detail: Type.Optional(Type.String()),
 });
 
-export function healthRoutes(deps: { checks: HealthCheck[]; metrics: Metrics; isShuttingDown: () => boolean }) {
+export function healthRoutes(deps: {
+  checks: HealthCheck[];
+  metrics: Metrics;
+  isShuttingDown: () => boolean;
+}) {
   return async (app: FastifyInstance) => {
     app.get(
       '/health',
@@ -43,17 +47,27 @@ export function healthRoutes(deps: { checks: HealthCheck[]; metrics: Metrics; is
         schema: {
           tags: ['operations'],
           summary: 'Readiness: every required component answers. 503 problem+json lists what is not.',
-          response: { 200: Type.Object({ status: Type.Literal('ready'), components: Type.Array(Component) }) },
+          response: {
+            200: Type.Object({ status: Type.Literal('ready'), components: Type.Array(Component) }),
+          },
         },
       },
       async (request, reply) => {
         const components = await Promise.all(deps.checks.map(runCheck));
         const failing = components.filter((c) => c.required && c.status !== 'up');
         if (deps.isShuttingDown()) {
-          return sendProblem(request, reply, new AppError('HTTP_SHUTTING_DOWN', 503, 'The process is shutting down.', { extensions: { components } }));
+          return sendProblem(
+            request,
+            reply,
+            new AppError('HTTP_SHUTTING_DOWN', 503, 'The process is shutting down.', {
+              extensions: { components },
+            }),
+          );
         }
         if (failing.length > 0) {
-          const names = failing.map((c) => `${c.name} (${c.status}${c.detail ? `: ${c.detail}` : ''})`).join(', ');
+          const names = failing
+            .map((c) => `${c.name} (${c.status}${c.detail ? `: ${c.detail}` : ''})`)
+            .join(', ');
           return sendProblem(
             request,
             reply,
@@ -69,7 +83,13 @@ export function healthRoutes(deps: { checks: HealthCheck[]; metrics: Metrics; is
 
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format).', hide: false } },
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics (text exposition format).',
+          hide: false,
+        },
+      },
       async (_request, reply) => {
         reply.type(deps.metrics.registry.contentType);
         return deps.metrics.registry.metrics();

@@ -48,23 +48,32 @@ for (const [status, title] of [
 /** Maps whatever was thrown to a problem a client may see: no stack, SQL or path ever leaves. */
 export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
-  const e = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
+  const e = error as FastifyError & {
+    validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[];
+    validationContext?: string;
+  };
   if (e.validation) {
     const context = e.validationContext ?? 'body';
     const errors = e.validation.map((v) => {
       const field = v.params?.missingProperty ?? v.params?.additionalProperty;
       return {
-        path: `${context}${v.instancePath}${field === undefined ? '' : `/${String(field)}`}`,
+        path: `${context}${v.instancePath}${typeof field === 'string' ? `/${field}` : ''}`,
         message: v.message ?? 'is invalid',
       };
     });
-    return new AppError('HTTP_VALIDATION_FAILED', 400, `The request ${context} is invalid.`, { extensions: { errors } });
+    return new AppError('HTTP_VALIDATION_FAILED', 400, `The request ${context} is invalid.`, {
+      extensions: { errors },
+    });
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('HTTP_BODY_TOO_LARGE', 413, 'The request body is too large.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('HTTP_UNSUPPORTED_MEDIA_TYPE', 415, 'This route does not accept that Content-Type.');
+      return new AppError(
+        'HTTP_UNSUPPORTED_MEDIA_TYPE',
+        415,
+        'This route does not accept that Content-Type.',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('HTTP_BAD_REQUEST', 400, 'The JSON body is empty.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -85,7 +94,18 @@ export function toAppError(error: FastifyError | Error): AppError {
   return new AppError('INTERNAL_ERROR', 500, 'An unexpected error occurred.');
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+]);
 
 function isConnectionFailure(error: { code?: string; message?: string }): boolean {
   return (
@@ -94,7 +114,10 @@ function isConnectionFailure(error: { code?: string; message?: string }): boolea
   );
 }
 
-export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (method: string, path: string) => string[]): void {
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  allowedMethods: (method: string, path: string) => string[],
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');

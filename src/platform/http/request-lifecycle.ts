@@ -20,7 +20,10 @@ export function requestIdFrom(header: string | string[] | undefined, generate: (
  * Per-request context, timing headers, one log line per request and the HTTP metric.
  * Hooks run inside the request's AsyncLocalStorage scope, so SQL and log lines made anywhere know the request.
  */
-export function registerRequestLifecycle(app: FastifyInstance, deps: { metrics: Metrics; slowRequestMs: number }): void {
+export function registerRequestLifecycle(
+  app: FastifyInstance,
+  deps: { metrics: Metrics; slowRequestMs: number },
+): void {
   app.decorateRequest('context', null as unknown as RequestContext);
   app.decorateRequest('startedAt', 0);
 

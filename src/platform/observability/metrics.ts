@@ -12,7 +12,11 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   // Gauges must not end in _total (promtool rejects them); nodejs_active_handles / _requests / _resources
   // (by type) carry the same figures.
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ]) {
     registry.removeSingleMetric(name);
   }
   let poolStats: () => PoolStats = () => ({ total: 0, idle: 0, waiting: 0 });
