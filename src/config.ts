@@ -99,7 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const firstError = Value.Errors(EnvSchema, parsed).First();
   if (firstError) {
     const name = firstError.path.replace(/^\//, '');
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(raw[name] ?? '')}: ${firstError.message}`);
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${firstError.message}`);
   }
   const e = parsed as Env;
   const mode: Mode = e.DATABASE_URL ? 'fleet' : 'embedded';
