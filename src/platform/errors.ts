@@ -25,10 +25,9 @@ export class AppError extends Error {
   }
 }
 
-/** An error-code catalogue entry: the code, its HTTP status and when it happens (for docs/errors.md). */
+/** An error-code catalogue entry: its HTTP status and when it happens (for docs/errors.md). */
 export interface ErrorCodeSpec {
   status: number;
-  title: string;
   when: string;
 }
 

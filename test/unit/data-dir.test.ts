@@ -40,7 +40,7 @@ describe('data dir', () => {
   it('takes over the lock of a dead process with a warning', async () => {
     const dir = await tempDir();
     // A pid that existed and is gone: a child that has exited.
-    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
     await writeFile(
       path.join(dir, 'lectern.lock'),
       JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: 'earlier' }),

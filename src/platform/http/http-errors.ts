@@ -4,72 +4,72 @@ import { defineErrors } from '../errors.ts';
 export const HTTP_ERRORS = defineErrors({
   HTTP_NOT_FOUND: {
     status: 404,
-    title: 'Not Found',
+
     when: 'No route matches the path, or the resource does not exist or is not yours.',
   },
   HTTP_METHOD_NOT_ALLOWED: {
     status: 405,
-    title: 'Method Not Allowed',
+
     when: 'The path exists but not for this method; `Allow` lists the methods it has.',
   },
   HTTP_VALIDATION_FAILED: {
     status: 400,
-    title: 'Bad Request',
+
     when: 'Path, query, headers or body do not match the route schema; `errors[]` names each field.',
   },
   HTTP_BAD_REQUEST: {
     status: 400,
-    title: 'Bad Request',
+
     when: 'The request cannot be read (malformed JSON, empty JSON body, bad header).',
   },
   HTTP_INVALID_CURSOR: {
     status: 400,
-    title: 'Bad Request',
+
     when: 'The `cursor` query parameter is not a nextCursor this API issued.',
   },
   HTTP_BODY_TOO_LARGE: {
     status: 413,
-    title: 'Content Too Large',
+
     when: 'The body is over the limit (BODY_LIMIT_BYTES, 10 MB by default).',
   },
   HTTP_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    title: 'Unsupported Media Type',
+
     when: 'The Content-Type is not one the route accepts.',
   },
   HTTP_TIMEOUT: {
     status: 408,
-    title: 'Request Timeout',
+
     when: 'The client did not send the whole request within REQUEST_TIMEOUT_MS.',
   },
   HTTP_OVERLOADED: {
     status: 503,
-    title: 'Service Unavailable',
+
     when: 'The process is overloaded (event-loop delay); retry after `Retry-After` seconds.',
   },
   HTTP_SHUTTING_DOWN: {
     status: 503,
-    title: 'Service Unavailable',
+
     when: 'The process is shutting down; retry on another instance.',
   },
   DB_BUSY: {
     status: 503,
-    title: 'Service Unavailable',
+
     when: 'The embedded database session stayed busy longer than DB_BUSY_TIMEOUT_MS.',
   },
   DB_UNAVAILABLE: {
     status: 503,
-    title: 'Service Unavailable',
+
     when: 'The database cannot be reached; retry after `Retry-After` seconds.',
   },
   HEALTH_NOT_READY: {
     status: 503,
-    title: 'Service Unavailable',
+
     when: 'A component /health/ready checks is down; `components` says which.',
   },
   INTERNAL_ERROR: {
     status: 500,
-    title: 'Internal Server Error',
+
     when: 'A bug. The `requestId` finds the logged details.',
   },
 });

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { AppError } from '../errors.ts';
-import { HTTP_ERRORS } from './http-errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -21,7 +21,7 @@ export function problemType(code: string): string {
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  const title = TITLES.get(error.status) ?? 'Error';
+  const title = STATUS_CODES[error.status] ?? 'Error';
   const body: Problem = {
     ...error.extensions,
     type: problemType(error.code),
@@ -32,17 +32,6 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     requestId: request.id,
   };
   return reply.code(error.status).headers(error.headers).type(PROBLEM_CONTENT_TYPE).send(body);
-}
-
-const TITLES = new Map(Object.values(HTTP_ERRORS).map((e) => [e.status, e.title]));
-for (const [status, title] of [
-  [401, 'Unauthorized'],
-  [403, 'Forbidden'],
-  [409, 'Conflict'],
-  [422, 'Unprocessable Content'],
-  [429, 'Too Many Requests'],
-] as const) {
-  TITLES.set(status, title);
 }
 
 /** Maps whatever was thrown to a problem a client may see: no stack, SQL or path ever leaves. */
