@@ -38,6 +38,25 @@ const EnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   OVERLOAD_PROTECTION: Type.Union([OnOff], { default: 'on' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  CACHE: Type.Union([OnOff], { default: 'on' }),
+  RATE_LIMIT: Type.Union([OnOff], { default: 'on' }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
+  RATE_LIMIT_USER_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200 }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
+  OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  S3_FORCE_PATH_STYLE: Type.Optional(OnOff),
+  AI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  AI_CHAT_MODEL: Type.String({ minLength: 1, default: 'gpt-4o-mini' }),
+  AI_EMBEDDING_MODEL: Type.String({ minLength: 1, default: 'text-embedding-3-small' }),
+  AI_EMBEDDING_DIMENSIONS: Type.Integer({ minimum: 1, maximum: 16000, default: 1536 }),
+  AI_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  AI_DAILY_TOKENS: Type.Integer({ minimum: 0, default: 200_000 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -76,6 +95,30 @@ export interface Config {
     shutdownTimeoutMs: number;
     overloadProtection: boolean;
     maxEventLoopDelayMs: number;
+  };
+  cacheEnabled: boolean;
+  rateLimit: { enabled: boolean; anonymousPerMinute: number; userPerMinute: number };
+  jobs: { workerConcurrency: number; outboxPollMs: number };
+  /** Blob storage: S3-compatible when S3_BUCKET is set, else DATA_DIR/files. */
+  s3:
+    | {
+        bucket: string;
+        endpoint: string | undefined;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+      }
+    | undefined;
+  /** An OpenAI-compatible endpoint when AI_BASE_URL is set, else the local engines. */
+  ai: {
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    chatModel: string;
+    embeddingModel: string;
+    embeddingDimensions: number;
+    timeoutMs: number;
+    dailyTokens: number;
   };
 }
 
@@ -153,6 +196,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       overloadProtection: e.OVERLOAD_PROTECTION === 'on',
       maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    },
+    cacheEnabled: e.CACHE === 'on',
+    rateLimit: {
+      enabled: e.RATE_LIMIT === 'on',
+      anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,
+    },
+    jobs: { workerConcurrency: e.WORKER_CONCURRENCY, outboxPollMs: e.OUTBOX_POLL_MS },
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          // Self-hosted stores (MinIO, s3rver, Ceph) want path-style addressing; AWS wants virtual hosts.
+          forcePathStyle: e.S3_FORCE_PATH_STYLE
+            ? e.S3_FORCE_PATH_STYLE === 'on'
+            : e.S3_ENDPOINT !== undefined,
+        }
+      : undefined,
+    ai: {
+      baseUrl: e.AI_BASE_URL,
+      apiKey: e.AI_API_KEY,
+      chatModel: e.AI_CHAT_MODEL,
+      embeddingModel: e.AI_EMBEDDING_MODEL,
+      embeddingDimensions: e.AI_EMBEDDING_DIMENSIONS,
+      timeoutMs: e.AI_TIMEOUT_MS,
+      dailyTokens: e.AI_DAILY_TOKENS,
     },
   };
 }
