@@ -27,6 +27,8 @@ export default defineConfig({
           env: { LECTERN_TEST_ENGINE: 'postgres' },
         },
       },
+      // One suite per port, run against each adapter (in-process and fleet).
+      { test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
       {
         test: {
