@@ -59,6 +59,42 @@ describe('data dir', () => {
     await opened.release();
   });
 
+  it('takes over a lock left by an earlier life of its own pid (a restarted container is pid 1 again)', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      path.join(dir, 'lectern.lock'),
+      JSON.stringify({
+        pid: process.pid,
+        host: os.hostname(),
+        startedAt: new Date(Date.now() - 86_400_000).toISOString(),
+      }),
+    );
+    const warnings: string[] = [];
+    const opened = await openDataDir(dir, (message) => warnings.push(message));
+    expect(warnings).toEqual(['taking over the lock of a process that is gone']);
+    await opened.release();
+  });
+
+  it('treats an unreadable lock as held rather than guessing', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'lectern.lock'), '');
+    await expect(openDataDir(dir, noWarnings)).rejects.toThrow(/lectern\.lock is unreadable/);
+  });
+
+  it('lets exactly one of several concurrent openers take a stale lock', async () => {
+    const dir = await tempDir();
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(
+      path.join(dir, 'lectern.lock'),
+      JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: 'earlier' }),
+    );
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => openDataDir(dir, () => undefined)));
+    const winners = results.filter((r) => r.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DataDirLockedError);
+    await (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof openDataDir>>>).value.release();
+  });
+
   it('refuses a lock held on another host, since it cannot tell whether that process lives', async () => {
     const dir = await tempDir();
     await writeFile(
