@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, meRoutes } from './modules/users/index.ts';
 import { AppError } from './platform/errors.ts';
+import { clientErrorHandler, frameworkErrors } from './platform/http/framework-errors.ts';
 import { healthRoutes } from './platform/http/health.routes.ts';
 import { trackRouteMethods } from './platform/http/method-router.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
@@ -33,6 +34,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id'], uuidv7),
+    frameworkErrors,
+    clientErrorHandler,
     return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
@@ -68,6 +71,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     },
     crossOriginResourcePolicy: { policy: 'same-origin' },
+    frameguard: { action: 'deny' },
   });
   await app.register(cors, { origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false });
   await app.register(compress, {
@@ -81,6 +85,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       maxEventLoopDelay: config.http.maxEventLoopDelayMs,
       retryAfter: 5,
       pressureHandler: (request, reply) => {
+        // Liveness must not fail under load (an orchestrator would restart a busy process): let /health through.
+        if (request.url === '/health') return;
         void sendProblem(
           request,
           reply,

@@ -77,8 +77,8 @@ export interface Config {
     vectorSearch: 'required' | 'off';
   };
   redisUrl: string | undefined;
-  /** Absent in embedded mode until the data dir provides them (see platform/data-dir). */
-  secrets: { jwt: string; urlSigning: string } | undefined;
+  /** Always set in fleet mode; in embedded mode the data dir provides what is not set (see platform/data-dir). */
+  secrets: { jwt: string | undefined; urlSigning: string | undefined };
   auth: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -142,7 +142,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const firstError = Value.Errors(EnvSchema, parsed).First();
   if (firstError) {
     const name = firstError.path.replace(/^\//, '');
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${firstError.message}`);
+    // Secrets and URLs (which may carry passwords) are named, never echoed.
+    const shown = /SECRET|KEY|URL/.test(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+    throw new ConfigError(`Invalid ${name}${shown}: ${firstError.message}`);
   }
   const e = parsed as Env;
   const mode: Mode = e.DATABASE_URL ? 'fleet' : 'embedded';
@@ -176,10 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       vectorSearch: mode === 'embedded' ? 'required' : (e.VECTOR_SEARCH ?? 'required'),
     },
     redisUrl: e.REDIS_URL,
-    secrets:
-      e.JWT_SECRET && e.URL_SIGNING_SECRET
-        ? { jwt: e.JWT_SECRET, urlSigning: e.URL_SIGNING_SECRET }
-        : undefined,
+    secrets: { jwt: e.JWT_SECRET, urlSigning: e.URL_SIGNING_SECRET },
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

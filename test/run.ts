@@ -11,7 +11,13 @@ import { migrate } from '../src/platform/db/migrate.ts';
 import { createLogger } from '../src/platform/observability/logger.ts';
 import { createMetrics } from '../src/platform/observability/metrics.ts';
 import { buildPgliteTemplate } from './harness/pglite-template.ts';
-import { startPostgres, startRedis, type PostgresServer, type RedisServer } from './harness/servers.ts';
+import {
+  ensurePromtool,
+  startPostgres,
+  startRedis,
+  type PostgresServer,
+  type RedisServer,
+} from './harness/servers.ts';
 import { adminQuery } from './harness/test-app.ts';
 
 const [major] = process.versions.node.split('.').map(Number);
@@ -54,12 +60,26 @@ async function migratePostgresTemplate(serverUrl: string): Promise<void> {
   }
 }
 
+const reportFile = path.join(os.tmpdir(), `lectern-vitest-${process.pid}.json`);
 let postgres: PostgresServer | undefined;
 let redis: RedisServer | undefined;
 let template: string | undefined;
+
+async function stopServers(): Promise<void> {
+  await Promise.allSettled([postgres?.stop(), redis?.stop(), rm(reportFile, { force: true })]);
+  if (template) await rm(template, { recursive: true, force: true });
+}
+
+// Ctrl-C or a CI cancel: stop what we started (pg_ctl's server runs in its own session and would outlive us).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the test servers`);
+    void stopServers().finally(() => process.exit(130));
+  });
+}
+
 let exitCode: number;
 const vitestArgs = process.argv.slice(2);
-const reportFile = path.join(os.tmpdir(), `lectern-vitest-${process.pid}.json`);
 
 try {
   // Static checks only on a full run; `npm test -- <filter>` goes straight to the tests.
@@ -76,7 +96,12 @@ try {
 
   console.log('\n▶ starting PostgreSQL 15 and Redis 7, building the PGlite template');
   const started = performance.now();
-  [postgres, redis, template] = await Promise.all([startPostgres(), startRedis(), buildPgliteTemplate()]);
+  [postgres, redis, template] = await Promise.all([
+    startPostgres(),
+    startRedis(),
+    buildPgliteTemplate(),
+    ensurePromtool(),
+  ]);
   await migratePostgresTemplate(postgres.url);
   console.log(
     `  PostgreSQL ${postgres.url}, Redis ${redis.url}, PGlite template ready in ${Math.round(performance.now() - started)} ms`,
@@ -105,7 +130,6 @@ try {
   console.error(`\n✗ ${(error as Error).message}`);
   exitCode = 1;
 } finally {
-  await Promise.allSettled([postgres?.stop(), redis?.stop(), rm(reportFile, { force: true })]);
-  if (template) await rm(template, { recursive: true, force: true });
+  await stopServers();
 }
 process.exit(exitCode);

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hasDatabase, openDataDir } from '../platform/data-dir/data-dir.ts';
 import { createDatabase, type Database } from '../platform/db/database.ts';
@@ -41,13 +40,12 @@ export function restore(file: string | undefined): Promise<number> {
       );
       return 1;
     }
-    // psql meta-commands (\restrict, \unrestrict) are not SQL; only psql understands them.
-    const script = (await readFile(file, 'utf8'))
-      .split('\n')
-      .filter((line) => !line.startsWith('\\'))
-      .join('\n');
+    // pg_dump ≥ 17.6 brackets the dump in psql meta-commands (\restrict KEY … \unrestrict KEY) that only psql
+    // understands; nothing else is touched (data lines may legitimately start with a backslash).
+    const script = (await readFile(file, 'utf8')).replace(/^\\(un)?restrict \S+$/gm, '');
     await withEmbeddedDatabase(config, async (database) => {
-      await sql.raw(script).execute(database.db);
+      // All or nothing: a half-restored data dir would be refused as "already holds a database".
+      await database.transaction(() => database.runScript(script));
     });
     // A fresh session: the dump leaves search_path emptied on the one that loaded it.
     await withEmbeddedDatabase(config, (database) =>

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
@@ -78,10 +77,7 @@ async function checkEmbedded(config: Config): Promise<Finding[]> {
     const dir = await openDataDir(config.dataDir, () => undefined);
     const database = createDatabase(config, { logger, metrics: createMetrics() });
     try {
-      const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(
-        database.db,
-      );
-      findings.push({ ok: true, what: `embedded PostgreSQL ${rows[0]?.v} opens` });
+      findings.push({ ok: true, what: `embedded PostgreSQL ${await database.serverVersion()} opens` });
     } finally {
       await database.close();
       await dir.release();
@@ -102,21 +98,17 @@ async function checkFleet(config: Config): Promise<Finding[]> {
   const logger = createLogger('silent');
   const database = createDatabase(config, { logger, metrics: createMetrics() });
   try {
-    const { rows } = await sql<{ v: string; vector: string | null }>`
-      select current_setting('server_version') as v,
-             (select default_version from pg_available_extensions where name = 'vector') as vector`.execute(
-      database.db,
-    );
-    const row = rows[0]!;
-    const major = Number(row.v.split('.')[0]);
+    const version = await database.serverVersion();
+    const vector = await database.extensionVersion('vector');
+    const major = Number(version.split('.')[0]);
     findings.push(
       major >= 15
-        ? { ok: true, what: `PostgreSQL ${row.v} reachable` }
-        : { ok: false, what: `PostgreSQL ${row.v} is too old`, fix: 'Use PostgreSQL 15 or newer.' },
+        ? { ok: true, what: `PostgreSQL ${version} reachable` }
+        : { ok: false, what: `PostgreSQL ${version} is too old`, fix: 'Use PostgreSQL 15 or newer.' },
     );
     if (config.db.vectorSearch === 'off')
       findings.push({ ok: true, what: 'vector search off (VECTOR_SEARCH=off): text search only' });
-    else if (row.vector) findings.push({ ok: true, what: `pgvector ${row.vector} available` });
+    else if (vector) findings.push({ ok: true, what: `pgvector ${vector} available` });
     else
       findings.push({
         ok: false,

@@ -23,15 +23,20 @@ export async function start(options: {
 }): Promise<{ deps: Deps; release: () => Promise<void> }> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  let secrets: Secrets | undefined = config.secrets;
+  let generated: Secrets | undefined;
   let release = async () => {};
   if (config.mode === 'embedded') {
     const dataDir = await openDataDir(config.dataDir, (message, details) => logger.warn(details, message));
-    secrets ??= dataDir.secrets;
+    generated = dataDir.secrets;
     release = dataDir.release;
   }
+  // Fleet config always has both (config.ts refuses otherwise); embedded ones fill what is not set.
+  const secrets: Secrets = {
+    jwt: config.secrets.jwt ?? generated!.jwt,
+    urlSigning: config.secrets.urlSigning ?? generated!.urlSigning,
+  };
   try {
-    const deps = await createDeps(config, secrets!, logger, options);
+    const deps = await createDeps(config, secrets, logger, options);
     return { deps, release };
   } catch (error) {
     await release();

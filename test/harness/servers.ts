@@ -93,6 +93,14 @@ function findPgBin(): Promise<string> {
   })());
 }
 
+/** promtool (Debian `prometheus`) checks the /metrics exposition in the HTTP platform suite. */
+export async function ensurePromtool(): Promise<void> {
+  if (await hasVersion('promtool', /promtool/)) return;
+  await aptInstall('prometheus');
+  if (!(await hasVersion('promtool', /promtool/)))
+    throw new Error('promtool not found after installing prometheus');
+}
+
 let redisBin: Promise<string> | undefined;
 function findRedis(): Promise<string> {
   return (redisBin ??= (async () => {

@@ -61,7 +61,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       done();
     },
   });
-  const secrets = config.secrets ?? SECRETS;
+  const secrets = {
+    jwt: config.secrets.jwt ?? SECRETS.jwt,
+    urlSigning: config.secrets.urlSigning ?? SECRETS.urlSigning,
+  };
   const deps = await createDeps(config, secrets, createLogger(config.logLevel, sink), { migrate: true });
   const app = await buildApp(deps);
   await app.ready();

@@ -190,7 +190,7 @@ describe('refresh tokens', () => {
     expect((await refresh(rotated.refreshToken)).statusCode).toBe(401);
   });
 
-  it('lets exactly one of two concurrent refreshes with the same token succeed', async () => {
+  it('lets exactly one of two concurrent refreshes succeed, and treats the other as reuse that ends the session', async () => {
     const { tokens } = await register();
     const results = await Promise.all(
       [1, 2].map(() =>
@@ -202,6 +202,15 @@ describe('refresh tokens', () => {
       ),
     );
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    // Strict rotation (RFC 9700 §4.14.2): the loser's presentation counts as reuse and revokes the family, so
+    // even the winner's new refresh token is dead. Clients must not refresh concurrently.
+    const winner = results.find((r) => r.statusCode === 200)!.json<{ refreshToken: string }>();
+    const next = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: winner.refreshToken },
+    });
+    expect(next.statusCode).toBe(401);
   });
 });
 

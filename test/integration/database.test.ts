@@ -99,7 +99,7 @@ describe('transactions', () => {
       }),
     ).rejects.toMatchObject({ code: 'DB_BUSY', status: 503 });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(t.logs.some((l) => l.level === 50 && /busy|exhausted/.test(String(l.msg)))).toBe(true);
+    expect(t.logs.some((l) => l.level === 40 && /busy|exhausted/.test(String(l.msg)))).toBe(true);
     // The connection is usable again afterwards.
     expect(await countUsers('nobody@example.com')).toBe(0);
   });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../harness/test-app.ts';
 
@@ -79,7 +80,38 @@ describe('problem+json for every error', () => {
     expectProblem(res, 415, 'HTTP_UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('503 with Retry-After when the process is overloaded', async () => {
+  it('400 and 414 problems for URLs the router cannot take, with a request id', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/api/v1/me/tokens/%zz' }), 400, 'HTTP_BAD_URL');
+    const long = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${'a'.repeat(300)}` });
+    expectProblem(long, 414, 'HTTP_URI_TOO_LONG');
+  });
+
+  it('431 and 400 problems on the raw socket for requests the HTTP parser rejects', async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk.toString()));
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+      });
+    const oversized = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(oversized).toMatch(/^HTTP\/1\.1 431 /);
+    expect(oversized).toContain('application/problem+json');
+    expect(JSON.parse(oversized.split('\r\n\r\n')[1]!)).toMatchObject({
+      status: 431,
+      code: 'HTTP_HEADERS_TOO_LARGE',
+    });
+    const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(JSON.parse(garbage.split('\r\n\r\n')[1]!)).toMatchObject({
+      status: 400,
+      code: 'HTTP_BAD_REQUEST',
+    });
+  });
+
+  it('503 with Retry-After when the process is overloaded, while liveness still answers', async () => {
     const loaded = await createTestApp({ OVERLOAD_PROTECTION: 'on', MAX_EVENT_LOOP_DELAY_MS: '10' });
     try {
       // Block the event loop long enough for under-pressure's sampler to see the delay.
@@ -91,10 +123,11 @@ describe('problem+json for every error', () => {
           /* busy: this is the overload */
         }
         await new Promise((resolve) => setImmediate(resolve));
-        res = await loaded.app.inject({ method: 'GET', url: '/health' });
+        res = await loaded.app.inject({ method: 'GET', url: '/health/ready' });
       } while (res.statusCode !== 503 && Date.now() < deadline);
       expectProblem(res, 503, 'HTTP_OVERLOADED');
       expect(res.headers['retry-after']).toBe('5');
+      expect((await loaded.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     } finally {
       await loaded.close();
     }
@@ -107,7 +140,7 @@ describe('headers on every response', () => {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(Number(res.headers['x-process-time'])).toBeGreaterThanOrEqual(0);
       expect(res.headers['server-timing']).toMatch(/db;dur=[\d.]+;desc="\d+ statements", total;dur=[\d.]+/);
@@ -225,8 +258,15 @@ describe('operations endpoints', () => {
       const body = expectProblem(res, 503, 'HEALTH_NOT_READY');
       expect(body.detail).toContain('storage');
       expect(body.components).toContainEqual(
-        expect.objectContaining({ name: 'storage', status: 'down', detail: 'disk gone' }),
+        expect.objectContaining({ name: 'storage', status: 'down', detail: 'unavailable' }),
       );
+      // How it failed goes to the log only.
+      expect(JSON.stringify(body)).not.toContain('disk gone');
+      expect(
+        broken.logs.some(
+          (l) => l.msg === 'readiness check failed' && JSON.stringify(l).includes('disk gone'),
+        ),
+      ).toBe(true);
     } finally {
       await broken.close();
     }
@@ -259,7 +299,13 @@ describe('operations endpoints', () => {
     );
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
-        expect(Object.keys(op.responses ?? {}), `${method} ${path}`).not.toHaveLength(0);
+        const responses = Object.entries(op.responses ?? {});
+        expect(responses.length, `${method} ${path}`).toBeGreaterThan(0);
+        // A route without a response schema gets a bare "Default Response" with no content.
+        for (const [status, response] of responses) {
+          const declared = status === '204' || (response as { content?: unknown }).content !== undefined;
+          expect(declared, `${method} ${path} ${status}`).toBe(true);
+        }
       }
     }
   });

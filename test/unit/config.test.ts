@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       },
     });
     expect(config.dataDir).toMatch(/\/data$/);
-    expect(config.secrets).toBeUndefined();
+    expect(config.secrets).toEqual({ jwt: undefined, urlSigning: undefined });
   });
 
   it('runs as a fleet process when DATABASE_URL is set, binding all interfaces unless HOST says otherwise', () => {
@@ -45,6 +45,12 @@ describe('loadConfig', () => {
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('names a bad secret or URL without echoing its value', () => {
+    expect(() => loadConfig({ ...fleet, JWT_SECRET: 'hunter2' })).toThrow(/^Invalid JWT_SECRET: /);
+    expect(() => loadConfig({ ...fleet, JWT_SECRET: 'hunter2' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app:pa55word@db/x' })).not.toThrow(/pa55word/);
   });
 
   it('parses TRUST_PROXY as a flag, a hop count or an address list', () => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PageQuery } from '../../platform/pagination.ts';
 import type { Authenticate } from './authenticate.ts';
-import { ApiTokenPage, CreateTokenBody, IdParams, NewApiToken, User } from './users.schema.ts';
+import { ApiTokenPage, CreateTokenBody, IdParams, NewApiToken, NoContent, User } from './users.schema.ts';
 import { presentApiToken, presentUser } from './users.presenter.ts';
 import type { UsersService } from './users.service.ts';
 
@@ -18,10 +18,17 @@ export function meRoutes(users: UsersService, authenticate: Authenticate): Fasti
 
     app.delete(
       '/me',
-      { schema: { tags: ['me'], summary: 'Delete the account and everything it owns.', security } },
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Delete the account and everything it owns.',
+          security,
+          response: { 204: NoContent },
+        },
+      },
       async (request, reply) => {
         await users.deleteMe(request.actor);
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
@@ -61,10 +68,18 @@ export function meRoutes(users: UsersService, authenticate: Authenticate): Fasti
 
     app.delete(
       '/me/tokens/:id',
-      { schema: { tags: ['me'], summary: 'Revoke an API token.', security, params: IdParams } },
+      {
+        schema: {
+          tags: ['me'],
+          summary: 'Revoke an API token.',
+          security,
+          params: IdParams,
+          response: { 204: NoContent },
+        },
+      },
       async (request, reply) => {
         await users.deleteApiToken(request.actor, request.params.id);
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
   };

@@ -20,9 +20,10 @@ export const RefreshBody = Type.Object(
   { additionalProperties: false },
 );
 export const CreateTokenBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) },
   { additionalProperties: false },
 );
+export const NoContent = Type.Null({ description: 'No content' });
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 export const User = Type.Object({

@@ -9,7 +9,7 @@ import { PgliteClient } from './pglite-client.ts';
 import { LockedPgliteDialect } from './pglite-dialect.ts';
 import { createStatementListener, type StatementListener } from './statement-listener.ts';
 import type { Tables } from './tables.ts';
-import { createTransactions } from './transactions.ts';
+import { createTransactions, type Executor } from './transactions.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -17,10 +17,39 @@ export interface Database extends ReturnType<typeof createTransactions> {
   engine: Engine;
   db: Kysely<Tables>;
   ping(): Promise<void>;
+  serverVersion(): Promise<string>;
+  /** Installed version of an extension, else the version the server could install, else undefined. */
+  extensionVersion(name: string): Promise<string | undefined>;
+  /** Runs a multi-statement SQL script (simple query protocol): migrations, restores. */
+  runScript(script: string): Promise<void>;
   poolStats(): PoolStats;
   /** pg_dump of the embedded database; fleet deployments use PostgreSQL's own tools. */
   dump(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** What both engines answer the same way, given their Kysely instance and the current executor. */
+function commonQueries(db: Kysely<Tables>, executor: () => Executor) {
+  return {
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async serverVersion() {
+      const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
+      return rows[0]!.v;
+    },
+    async extensionVersion(name: string) {
+      const { rows } = await sql<{ version: string | null }>`
+        select coalesce(e.extversion, a.default_version) as version
+        from pg_available_extensions a left join pg_extension e on e.extname = a.name
+        where a.name = ${name}`.execute(db);
+      return rows[0]?.version ?? undefined;
+    },
+    async runScript(script: string) {
+      // Without parameters, both engines use the simple query protocol, which takes several statements.
+      await sql.raw(script).execute(executor());
+    },
+  };
 }
 
 const INT8_OID = 20;
@@ -41,24 +70,31 @@ export function createPglite(
   onStatement: StatementListener,
   logger: Logger,
 ): Database {
-  const client = new PgliteClient(dataDir, onStatement);
+  const client = new PgliteClient(dataDir, onStatement, (code) =>
+    logger.fatal({ exitCode: code }, 'the embedded database worker stopped; restart Lectern'),
+  );
   const lock = new ConnectionLock(config.db.busyTimeoutMs, (holder) =>
-    logger.error(
+    logger.warn(
       { holder: holder.label, heldMs: holder.heldMs },
       'embedded database busy: connection wait timed out',
     ),
   );
   const db = new Kysely<Tables>({ dialect: new LockedPgliteDialect(client, lock) });
+  const transactions = createTransactions(db, (error) =>
+    logger.error({ err: error }, 'after-commit callback failed'),
+  );
   return {
     engine: 'pglite',
     db,
-    ...createTransactions(db),
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
+    ...transactions,
+    ...commonQueries(db, () => transactions.executor()),
     poolStats: () => ({ total: 1, idle: lock.held ? 0 : 1, waiting: lock.waiting }),
     dump: () => client.dump(),
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy();
+      // destroy() skips a driver that never initialised (PGlite failed to open): end the worker anyway.
+      await client.close();
+    },
   };
 }
 
@@ -79,7 +115,7 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
   const connect = () =>
     pool.connect().catch((error: unknown) => {
       if (error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message)) {
-        logger.error(
+        logger.warn(
           { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
           'database pool exhausted',
         );
@@ -90,13 +126,14 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
   const db = new Kysely<Tables>({
     dialect: new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } }),
   });
+  const transactions = createTransactions(db, (error) =>
+    logger.error({ err: error }, 'after-commit callback failed'),
+  );
   return {
     engine: 'postgres',
     db,
-    ...createTransactions(db),
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
+    ...transactions,
+    ...commonQueries(db, () => transactions.executor()),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     dump: () => Promise.reject(new Error('Use pg_dump to back up a PostgreSQL database')),
     close: () => db.destroy(),

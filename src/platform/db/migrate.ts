@@ -22,7 +22,7 @@ export async function migrate(database: Database, vectorSearch: 'required' | 'of
   await runFolder(database.db, MIGRATIONS_DIR, 'lectern_migration');
   if (vectorSearch === 'off') return { enabled: false, reason: 'VECTOR_SEARCH=off' };
 
-  const available = await availablePgvector(database.db);
+  const available = await database.extensionVersion('vector');
   if (!available) {
     throw new MigrationError(
       'pgvector is not installed on this PostgreSQL server. Install pgvector ≥ 0.8 ' +
@@ -75,14 +75,6 @@ class SqlFileMigrationProvider implements MigrationProvider {
     }
     return migrations;
   }
-}
-
-async function availablePgvector(db: Kysely<Tables>): Promise<string | undefined> {
-  const { rows } = await sql<{ version: string }>`
-    select coalesce(e.extversion, a.default_version) as version
-    from pg_available_extensions a left join pg_extension e on e.extname = a.name
-    where a.name = 'vector'`.execute(db);
-  return rows[0]?.version;
 }
 
 function atLeast(version: string, minimum: number[]): boolean {

@@ -18,6 +18,11 @@ export class DbError extends Error {
   }
 }
 
+/** SQLSTATE 08006 (connection failure): callers treat it like a lost PostgreSQL connection. */
+function closedError(): DbError {
+  return new DbError({ message: 'The embedded database is closed', code: '08006' });
+}
+
 /**
  * The PGlite interface Kysely's PGliteDialect needs, proxied over a MessagePort to a worker thread that owns
  * the real PGlite (see pglite-worker.ts). PGlite is one session: callers are serialised by the dialect's lock,
@@ -32,15 +37,20 @@ export class PgliteClient implements PGlite {
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #onStatement: StatementListener;
 
-  constructor(dataDir: string | undefined, onStatement: StatementListener) {
+  constructor(
+    dataDir: string | undefined,
+    onStatement: StatementListener,
+    onUnexpectedExit: (code: number) => void,
+  ) {
     this.#onStatement = onStatement;
     const workerData: PgliteWorkerData = { dataDir };
     this.#worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), { workerData });
     this.#worker.on('message', (reply: PgliteReply) => this.#settle(reply));
     this.#worker.on('error', (error: Error) => this.#failAll(error));
     this.#worker.on('exit', (code) => {
+      if (!this.closed) onUnexpectedExit(code);
       this.closed = true;
-      this.#failAll(new Error(`PGlite worker exited with code ${code}`));
+      this.#failAll(closedError());
     });
     // Not through query(): the first statement waits for PGlite to boot, which is no slow query.
     this.waitReady = this.#call({ op: 'query', sql: 'select 1', params: [] }).then(() => {
@@ -90,7 +100,7 @@ export class PgliteClient implements PGlite {
   }
 
   #call(request: DistributiveOmit<PgliteRequest, 'id'>): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('The embedded database is closed'));
+    if (this.closed) return Promise.reject(closedError());
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

@@ -1,4 +1,11 @@
-import { PGliteAdapter, PGliteDialect, PGliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import {
+  CompiledQuery,
+  PGliteAdapter,
+  PGliteDialect,
+  PGliteDriver,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
 import type { ConnectionLock } from './connection-lock.ts';
 import type { PgliteClient } from './pglite-client.ts';
 
@@ -47,5 +54,19 @@ class LockedPgliteDriver extends PGliteDriver {
 
   override async releaseConnection(): Promise<void> {
     this.#lock.release();
+  }
+
+  // Plain statements on the locked session. Kysely's own PGlite transactions wait on a promise that a failed
+  // BEGIN never settles, which would hold the lock forever.
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('BEGIN'));
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('COMMIT'));
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
   }
 }

@@ -34,8 +34,38 @@ export interface RefreshTokensTable {
   created_at: CreatedAt;
 }
 
+export interface OutboxEventsTable {
+  id: string;
+  type: string;
+  aggregate_id: string | null;
+  payload: ColumnType<unknown, string, string>;
+  created_at: CreatedAt;
+}
+
+export interface OutboxDeliveriesTable {
+  event_id: string;
+  consumer: string;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  delivered_at: Date | null;
+  last_error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  status: 'in_flight' | 'done';
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null, string | null>;
+  created_at: CreatedAt;
+}
+
 export interface Tables {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   refresh_tokens: RefreshTokensTable;
+  outbox_events: OutboxEventsTable;
+  outbox_deliveries: OutboxDeliveriesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

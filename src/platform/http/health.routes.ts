@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { sendProblem } from './problem.ts';
@@ -53,17 +53,17 @@ export function healthRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const components = await Promise.all(deps.checks.map(runCheck));
-        const failing = components.filter((c) => c.required && c.status !== 'up');
         if (deps.isShuttingDown()) {
           return sendProblem(
             request,
             reply,
             new AppError('HTTP_SHUTTING_DOWN', 503, 'The process is shutting down.', {
-              extensions: { components },
+              headers: { 'retry-after': '1' },
             }),
           );
         }
+        const components = await Promise.all(deps.checks.map((c) => runCheck(c, request.log)));
+        const failing = components.filter((c) => c.required && c.status !== 'up');
         if (failing.length > 0) {
           const names = failing
             .map((c) => `${c.name} (${c.status}${c.detail ? `: ${c.detail}` : ''})`)
@@ -87,7 +87,7 @@ export function healthRoutes(deps: {
         schema: {
           tags: ['operations'],
           summary: 'Prometheus metrics (text exposition format).',
-          hide: false,
+          response: { 200: { content: { 'text/plain': { schema: Type.String() } } } },
         },
       },
       async (_request, reply) => {
@@ -98,13 +98,16 @@ export function healthRoutes(deps: {
   };
 }
 
-async function runCheck(health: HealthCheck) {
+async function runCheck(health: HealthCheck, log: FastifyBaseLogger) {
   const started = performance.now();
   let result: { status: ComponentStatus; detail?: string };
   try {
     result = await withTimeout(health.check(), CHECK_TIMEOUT_MS);
   } catch (error) {
-    result = { status: 'down', detail: error instanceof Error ? error.message : String(error) };
+    // The body says which component failed, never how (addresses, users, paths): the log has that.
+    log.warn({ err: error, component: health.name }, 'readiness check failed');
+    const code = (error as { code?: unknown }).code;
+    result = { status: 'down', detail: typeof code === 'string' ? code : 'unavailable' };
   }
   return {
     name: health.name,

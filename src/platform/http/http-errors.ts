@@ -27,6 +27,13 @@ export const HTTP_ERRORS = defineErrors({
 
     when: 'The `cursor` query parameter is not a nextCursor this API issued.',
   },
+  HTTP_BAD_URL: { status: 400, when: 'The URL cannot be decoded (e.g. a malformed percent-escape).' },
+  HTTP_URI_TOO_LONG: { status: 414, when: 'A path segment is longer than the router accepts.' },
+  HTTP_HEADERS_TOO_LARGE: { status: 431, when: 'The request headers are larger than the server accepts.' },
+  HTTP_CLIENT_ERROR: {
+    status: 400,
+    when: 'Another 4xx raised by the HTTP layer; `status` says which (e.g. 406).',
+  },
   HTTP_BODY_TOO_LARGE: {
     status: 413,
 

@@ -71,9 +71,12 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (e.statusCode === 400 && e instanceof SyntaxError) {
     return new AppError('HTTP_BAD_REQUEST', 400, 'The body is not valid JSON.');
   }
-  if (e.statusCode === 408) return new AppError('HTTP_TIMEOUT', 408, 'The request took too long to arrive.');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new AppError('HTTP_BAD_REQUEST', e.statusCode, 'The request could not be processed.');
+    return new AppError(
+      'HTTP_CLIENT_ERROR',
+      e.statusCode,
+      STATUS_CODES[e.statusCode] ?? 'The request was refused.',
+    );
   }
   if (isConnectionFailure(e)) {
     return new AppError('DB_UNAVAILABLE', 503, 'The database is unavailable; retry shortly.', {

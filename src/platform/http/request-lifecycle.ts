@@ -42,8 +42,9 @@ export function registerRequestLifecycle(
       'server-timing',
       `db;dur=${ms.toFixed(1)};desc="${statements} statements", total;dur=${total.toFixed(1)}`,
     );
-    // Responses to authenticated requests are personal: no shared or browser cache may keep them.
-    if (request.headers.authorization) reply.header('cache-control', 'no-store');
+    // API answers are personal (or carry tokens): no shared or browser cache keeps them unless a route says so.
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,0 +1,17 @@
+/** Turns texts into vectors of one space (one model, one dimension). Vectors come back in input order. */
+export interface Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  embed(texts: string[], options?: EmbedOptions): Promise<Embeddings>;
+}
+
+export interface EmbedOptions {
+  signal?: AbortSignal;
+  /** Label for metrics and token accounting; `embed` when absent. */
+  task?: string;
+}
+
+export interface Embeddings {
+  vectors: number[][];
+  tokens: number;
+}
