@@ -11,6 +11,9 @@ import { authRoutes, meRoutes } from './modules/users/index.ts';
 import { AppError } from './platform/errors.ts';
 import { clientErrorHandler, frameworkErrors } from './platform/http/framework-errors.ts';
 import { healthRoutes } from './platform/http/health.routes.ts';
+import { registerIdempotency } from './platform/http/idempotency.ts';
+import { registerRateLimits } from './platform/http/rate-limit.ts';
+import { filesRoutes } from './platform/storage/files.routes.ts';
 import { trackRouteMethods } from './platform/http/method-router.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
 import { registerProblemHandlers, sendProblem } from './platform/http/problem.ts';
@@ -45,10 +48,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerProblemHandlers(app, allowedMethods);
 
   // While closing, refuse new work and tell keep-alive clients to go: Fastify's close() otherwise waits
-  // out keepAliveTimeout for every idle connection (measured 71 s).
+  // out keepAliveTimeout for every connection that becomes idle after it started (measured 71 s).
   app.addHook('onRequest', async (request, reply) => {
     if (!shuttingDown) return;
-    reply.header('connection', 'close');
     if (!request.url.startsWith('/health')) {
       return sendProblem(
         request,
@@ -58,6 +60,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         }),
       );
     }
+  });
+  // onSend, not only onRequest: a request already running when the close began must end its connection too.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close');
   });
   app.addHook('preClose', async () => {
     shuttingDown = true;
@@ -102,6 +108,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(
     healthRoutes({ checks: deps.checks, metrics: deps.metrics, isShuttingDown: () => shuttingDown }),
   );
+  // S3 signed URLs point at the bucket; local storage serves its own.
+  if (deps.storage.kind === 'local') await app.register(filesRoutes(deps.storage, deps.urlSigner));
+  if (config.rateLimit.enabled) {
+    registerRateLimits(app, {
+      ...deps.rateLimits,
+      userOf: (request) => request.actor?.id,
+      metrics: deps.metrics,
+    });
+  }
+  registerIdempotency(app, { repository: deps.idempotency, scopeOf: (request) => request.actor?.id });
   await app.register(
     async (api) => {
       await api.register(authRoutes(deps.users));
@@ -112,6 +128,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           authenticate: deps.authenticate,
           engine: deps.database.engine,
           poolStats: () => deps.database.poolStats(),
+          cacheStats: () => deps.cache.stats(),
+          queueStats: () => deps.queue.stats(),
           eventLoopDelay: deps.eventLoopDelay,
         }),
       );

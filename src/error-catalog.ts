@@ -1,4 +1,9 @@
 import { USER_ERRORS } from './modules/users/index.ts';
+import { AI_ERRORS } from './platform/ai/ai-errors.ts';
+import { IDEMPOTENCY_ERRORS } from './platform/http/idempotency.ts';
+import { RATE_LIMIT_ERRORS } from './platform/http/rate-limit.ts';
+import { QUEUE_ERRORS } from './platform/queue/queue.ts';
+import { STORAGE_ERRORS } from './platform/storage/storage-errors.ts';
 import type { ErrorCodeSpec } from './platform/errors.ts';
 import { HTTP_ERRORS } from './platform/http/http-errors.ts';
 import { problemType } from './platform/http/problem.ts';
@@ -6,6 +11,11 @@ import { problemType } from './platform/http/problem.ts';
 /** Every error code Lectern answers with, by area; docs/errors.md is generated from this. */
 export const ERROR_CATALOG: Record<string, Record<string, ErrorCodeSpec>> = {
   'HTTP platform': HTTP_ERRORS,
+  'Rate limits': RATE_LIMIT_ERRORS,
+  'Idempotency keys': IDEMPOTENCY_ERRORS,
+  'Job queue': QUEUE_ERRORS,
+  'Blob storage': STORAGE_ERRORS,
+  'AI provider': AI_ERRORS,
   'Users and auth': USER_ERRORS,
 };
 

@@ -72,7 +72,7 @@ async function withEmbeddedDatabase(
   work: (database: Database) => Promise<void>,
 ): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const dataDir = await openDataDir(config.dataDir, (message, details) => logger.warn(details, message));
+  const dataDir = await openDataDir(config.dataDir, (message, owner) => logger.warn({ owner }, message));
   const database = createDatabase(config, { logger, metrics: createMetrics() });
   try {
     await work(database);

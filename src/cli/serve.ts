@@ -9,6 +9,8 @@ export function serve(): Promise<number> {
     const { config, logger } = deps;
     const app = await buildApp(deps);
     await app.listen({ host: config.host, port: config.port });
+    // Embedded: this process is the whole deployment, workers included. Fleet: `lectern worker` runs jobs.
+    await deps.startBackground({ workers: config.mode === 'embedded' });
 
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -26,7 +26,7 @@ export async function start(options: {
   let generated: Secrets | undefined;
   let release = async () => {};
   if (config.mode === 'embedded') {
-    const dataDir = await openDataDir(config.dataDir, (message, details) => logger.warn(details, message));
+    const dataDir = await openDataDir(config.dataDir, (message, owner) => logger.warn({ owner }, message));
     generated = dataDir.secrets;
     release = dataDir.release;
   }

@@ -11,7 +11,8 @@ export function worker(): Promise<number> {
       return 1;
     }
     const { deps, release } = await start({ migrate: false });
-    deps.logger.info('worker started');
+    await deps.startBackground({ workers: true });
+    deps.logger.info({ concurrency: deps.config.jobs.workerConcurrency }, 'worker started');
     await new Promise<void>((resolve) => {
       closeWithGrace({ delay: deps.config.http.shutdownTimeoutMs, logger: deps.logger }, async () => {
         await deps.close();

@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+
+export type { Redis };
 import type { Logger } from './observability/logger.ts';
 
 /**
@@ -23,4 +25,23 @@ export function createRedis(url: string, logger: Logger): Redis {
     down = false;
   });
   return redis;
+}
+
+/**
+ * PING that first waits (briefly) for a connection still being established: a fail-fast connection refuses
+ * commands until then, which right after start-up would read as "Redis down".
+ */
+export async function pingRedis(redis: Redis, waitMs = 1000): Promise<void> {
+  if (redis.status === 'connecting' || redis.status === 'connect' || redis.status === 'wait') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      function done() {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
+  await redis.ping();
 }

@@ -123,7 +123,7 @@ describe('problem+json for every error', () => {
           /* busy: this is the overload */
         }
         await new Promise((resolve) => setImmediate(resolve));
-        res = await loaded.app.inject({ method: 'GET', url: '/health/ready' });
+        res = await loaded.app.inject({ method: 'GET', url: '/api/v1/me' });
       } while (res.statusCode !== 503 && Date.now() < deadline);
       expectProblem(res, 503, 'HTTP_OVERLOADED');
       expect(res.headers['retry-after']).toBe('5');
@@ -242,8 +242,8 @@ describe('operations endpoints', () => {
     const names = res
       .json<{ components: { name: string; status: string; latencyMs: number }[] }>()
       .components.map((c) => `${c.name}:${c.status}`);
-    if (t.engine === 'pglite') expect(names).toEqual(['database:up', 'vector:up']);
-    else expect(names).toEqual(['database:up', 'vector:disabled', 'redis:up']);
+    if (t.engine === 'pglite') expect(names).toEqual(['database:up', 'vector:up', 'storage:up', 'queue:up']);
+    else expect(names).toEqual(['database:up', 'vector:disabled', 'storage:up', 'queue:up', 'redis:up']);
   });
 
   it('/health/ready answers 503 problem+json naming the component that is down', async () => {

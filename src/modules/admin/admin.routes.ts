@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { PoolStats } from '../../platform/observability/metrics.ts';
+import type { QueueStats } from '../../platform/queue/queue.ts';
 import type { Authenticate, UsersService } from '../users/index.ts';
 
 const Performance = Type.Object({
@@ -17,6 +18,20 @@ const Performance = Type.Object({
     externalBytes: Type.Integer(),
   }),
   eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }),
+  cache: Type.Record(
+    Type.String(),
+    Type.Object({ hits: Type.Integer(), misses: Type.Integer(), hitRate: Type.Number() }),
+  ),
+  queue: Type.Union([
+    Type.Object({
+      waiting: Type.Integer(),
+      active: Type.Integer(),
+      delayed: Type.Integer(),
+      failed: Type.Integer(),
+      oldestWaitingSeconds: Type.Number(),
+    }),
+    Type.Null({ description: 'the queue did not answer (Redis down)' }),
+  ]),
 });
 
 export interface AdminDeps {
@@ -24,6 +39,8 @@ export interface AdminDeps {
   authenticate: Authenticate;
   engine: string;
   poolStats: () => PoolStats;
+  cacheStats: () => Record<string, { hits: number; misses: number; hitRate: number }>;
+  queueStats: () => Promise<QueueStats>;
   eventLoopDelay: { percentile(p: number): number; max: number };
 }
 
@@ -54,6 +71,8 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsyncTypebox {
             p99: ms(deps.eventLoopDelay.percentile(99)),
             max: ms(deps.eventLoopDelay.max),
           },
+          cache: deps.cacheStats(),
+          queue: await deps.queueStats().catch(() => null),
         };
       },
     );

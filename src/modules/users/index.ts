@@ -5,4 +5,4 @@ export { meRoutes } from './me.routes.ts';
 export { createAccessTokens } from './tokens.ts';
 export { USER_ERRORS } from './users.errors.ts';
 export { createUsersRepository } from './users.repository.ts';
-export { createUsersService, type Actor, type UsersService } from './users.service.ts';
+export { createUsersService, type Actor, type UserEvents, type UsersService } from './users.service.ts';

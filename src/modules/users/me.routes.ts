@@ -35,9 +35,10 @@ export function meRoutes(users: UsersService, authenticate: Authenticate): Fasti
     app.post(
       '/me/tokens',
       {
+        config: { idempotent: true },
         schema: {
           tags: ['me'],
-          summary: 'Create an API token for scripts (its value is shown once).',
+          summary: 'Create an API token for scripts (its value is shown once). Honours Idempotency-Key.',
           security,
           body: CreateTokenBody,
           response: { 201: NewApiToken },

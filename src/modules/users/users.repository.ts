@@ -89,6 +89,11 @@ export function createUsersRepository(database: Pick<Database, 'executor'>) {
         .execute();
     },
 
+    async deleteExpiredRefreshTokens(now: Date): Promise<number> {
+      const result = await q().deleteFrom('refresh_tokens').where('expires_at', '<', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     insertApiToken(token: { id: string; userId: string; name: string; tokenHash: string }) {
       return q()
         .insertInto('api_tokens')

@@ -15,9 +15,19 @@ export interface Actor {
   isAdmin: boolean;
 }
 
+/** Events this module publishes through the outbox. */
+export type UserEvents = {
+  'user.deleted': { userId: string; email: string };
+};
+
 export interface UsersServiceDeps {
   users: UsersRepository;
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
+  publish: <T extends keyof UserEvents>(
+    type: T,
+    aggregateId: string,
+    payload: UserEvents[T],
+  ) => Promise<void>;
   accessTokens: AccessTokens;
   loginLimiter: FailureLimiter;
   refreshTokenTtlSeconds: number;
@@ -125,9 +135,16 @@ export function createUsersService(deps: UsersServiceDeps) {
       return toActor(user);
     },
 
+    /** Deletes the account; what it owns elsewhere (blobs, vectors, feeds) is cleaned up by `user.deleted` consumers. */
     async deleteMe(actor: Actor): Promise<void> {
-      if (!(await users.deleteById(actor.id))) throw unauthenticated();
+      await deps.transaction(async () => {
+        if (!(await users.deleteById(actor.id))) throw unauthenticated();
+        await deps.publish('user.deleted', actor.id, { userId: actor.id, email: actor.email });
+      });
     },
+
+    /** Maintenance: refresh tokens past expiry are useless, even as evidence of reuse. */
+    pruneExpiredSessions: () => users.deleteExpiredRefreshTokens(now()),
 
     async createApiToken(actor: Actor, name: string) {
       const token = newApiToken();

@@ -17,8 +17,8 @@ export function createBentoCacheAdapter(
   deps: { counters: CacheCounters; logger: Logger; ttlMs: Record<CacheNamespace, number> },
 ): Cache {
   const { counters, logger } = deps;
-  // After deleteByTags BentoCache only expires entries, keeping them for grace: access-guarding namespaces get
-  // no grace, so an invalidated entry there can never be served again.
+  // After deleteByTags BentoCache only expires entries, keeping them for grace: access-guarding namespaces
+  // get no grace, so an invalidated entry there can never be served again.
   const entryOptions = Object.fromEntries(
     CACHE_NAMESPACE_NAMES.map((ns) => [
       ns,
@@ -52,8 +52,8 @@ export function createBentoCacheAdapter(
               return result;
             } catch (error) {
               failure = error;
-              // A domain answer (not found, forbidden) is the truth, not an outage: never mask it with a stale
-              // value. skip() stores nothing and serves no grace.
+              // A domain answer (not found, forbidden) is the truth, not an outage: never mask it with a
+              // stale value. skip() stores nothing and serves no grace.
               if (error instanceof AppError) return ctx.skip();
               throw error;
             }

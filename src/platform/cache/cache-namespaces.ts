@@ -59,12 +59,12 @@ export function storedKey(ns: CacheNamespace, key: string): string {
   return `${ns}:${key}`;
 }
 
-export function guardsAccess(stored: string): boolean {
-  const ns = stored.slice(0, stored.indexOf(':'));
+export function isAccessGuardedKey(stored: string): boolean {
+  const [ns = ''] = stored.split(':', 1);
   return Object.hasOwn(CACHE_NAMESPACES, ns) && CACHE_NAMESPACES[ns as CacheNamespace].guardsAccess;
 }
 
-/** A programming error, not a runtime condition: see `guardsAccess` for why those namespaces take no tags. */
+/** Tags in an access-guarding namespace are a programming error (CacheNamespaceSpec says why). */
 export function assertTaggable(ns: CacheNamespace, tags: string[] | undefined): void {
   if (tags?.length && CACHE_NAMESPACES[ns].guardsAccess)
     throw new TypeError(`Cache namespace ${ns} guards access: invalidate it by key, not by tags`);

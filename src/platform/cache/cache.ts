@@ -1,6 +1,6 @@
 import type { CacheNamespace } from './cache-namespaces.ts';
 
-/** How a lookup was answered: from the cache, by the source, or stale because the source failed or was slow. */
+/** How a lookup was answered: from the cache, by the source, or stale (the source failed or was slow). */
 export type CacheResult = 'hit' | 'miss' | 'stale';
 
 /** Per namespace since start; a stale answer counts as a hit (it was served from the cache). */
@@ -24,7 +24,7 @@ export interface Cache {
     factory: () => Promise<T>,
     options?: { tags?: string[] },
   ): Promise<T>;
-  /** The fresh cached value, or undefined; never a stale one. */
+  /** The cached value, or undefined: unlike getOrSet it never falls back to an expired value. */
   get<T>(ns: CacheNamespace, key: string): Promise<T | undefined>;
   set<T>(ns: CacheNamespace, key: string, value: T, options?: { tags?: string[] }): Promise<void>;
   delete(ns: CacheNamespace, key: string): Promise<void>;

@@ -10,7 +10,7 @@ import {
   CACHE_NAMESPACE_NAMES,
   CACHE_NAMESPACES,
   GUARDED_L1_TTL_MS,
-  guardsAccess,
+  isAccessGuardedKey,
   type CacheNamespace,
 } from './cache-namespaces.ts';
 import { createCacheCounters, type RecordCacheRequest } from './cache-stats.ts';
@@ -27,11 +27,12 @@ export interface CacheTuning {
   guardedL1TtlMs?: number;
 }
 
-const MEMORY: MemoryConfig = { maxItems: 50_000, maxSize: '128mb' };
+// lru-cache allocates its index for maxItems up front (~8 ms per 50,000); maxSize is the real bound.
+const MEMORY: MemoryConfig = { maxItems: 20_000, maxSize: '128mb' };
 
 // A dead Redis must cost a request milliseconds, never a wait (DESIGN §8, measured). socketTimeout drops a
 // connection whose Redis stops answering (frozen, partitioned): without it every command waited its 300 ms
-// (1.2 s for one getOrSet, measured); with it one command does, then commands fail at once until Redis is back.
+// (1.2 s for one getOrSet, measured); with it one command does, then all fail at once until Redis is back.
 const FAIL_FAST: RedisOptions = {
   enableOfflineQueue: false,
   commandTimeout: 300,
@@ -40,10 +41,10 @@ const FAIL_FAST: RedisOptions = {
 };
 
 /**
- * CACHE=off → pass-through; otherwise BentoCache with a memory tier, plus Redis L2 and the Redis bus when Redis
- * is configured (`deps.redis`, else REDIS_URL). Stampede protection is BentoCache's per-key lock (one factory
- * call per key per process); grace serves an expired value for 6 h while its source fails (retrying the source
- * every 30 s), and a source slower than 500 ms is answered with the expired value while it finishes.
+ * CACHE=off → pass-through; otherwise BentoCache with a memory tier, plus Redis L2 and the Redis bus when
+ * Redis is configured (`deps.redis`, else REDIS_URL). Stampede protection is BentoCache's per-key lock (one
+ * factory call per key per process); grace serves an expired value for 6 h while its source fails (retrying
+ * the source every 30 s), and a source slower than 500 ms is answered with the expired value meanwhile.
  */
 export function createCache(
   config: Config,
@@ -76,6 +77,7 @@ export function createCache(
     graceBackoff: '30s',
     timeout: '500ms',
   });
+  bento.use(); // sets up the tiers (and the bus subscription) now rather than in the first request
   const ttlMs = Object.fromEntries(
     CACHE_NAMESPACE_NAMES.map((ns) => [ns, tuning.ttlMs?.[ns] ?? CACHE_NAMESPACES[ns].ttlMs]),
   ) as Record<CacheNamespace, number>;
@@ -90,7 +92,7 @@ export function createCache(
 function guardedMemoryDriver(config: MemoryConfig, maxTtlMs: number): CreateDriverResult<L1CacheDriver> {
   class GuardedMemoryDriver extends MemoryDriver {
     override set(key: string, value: string, ttl?: number): boolean {
-      return super.set(key, value, guardsAccess(key) ? Math.min(ttl ?? maxTtlMs, maxTtlMs) : ttl);
+      return super.set(key, value, isAccessGuardedKey(key) ? Math.min(ttl ?? maxTtlMs, maxTtlMs) : ttl);
     }
   }
   return { options: config, factory: (options: MemoryConfig) => new GuardedMemoryDriver(options) };

@@ -3,8 +3,8 @@ import type { CacheCounters } from './cache-stats.ts';
 import { jsonForm, type Cache } from './cache.ts';
 
 /**
- * CACHE=off: every getOrSet calls its factory — the naive baseline the benchmarks compare against. Values still
- * make the JSON round trip a real cache makes, so code behaves the same whichever adapter runs.
+ * CACHE=off: every getOrSet calls its factory — the naive baseline the benchmarks compare against. Values
+ * still make the JSON round trip a real cache makes, so code behaves the same whichever adapter runs.
  */
 export function createPassThroughCache(counters: CacheCounters): Cache {
   return {

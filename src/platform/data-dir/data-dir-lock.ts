@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,8 +17,8 @@ export class DataDirLockedError extends Error {
 /**
  * One process per data dir: PGlite itself does not stop two processes from opening the same directory (which
  * corrupts it). The lock names its owner; a lock whose process is gone is taken over. Every step that decides
- * ownership is atomic on POSIX file systems: the lock appears whole via link(), and a stale one is removed by a
- * rename that only one contender can win.
+ * ownership is atomic on POSIX file systems: the lock appears whole via link(), and a stale one is removed only
+ * under a mkdir() guard that one contender at a time can hold.
  */
 export async function lockDataDir(dataDir: string, warn: (message: string, owner: LockOwner) => void) {
   const file = path.join(dataDir, 'lectern.lock');
@@ -33,7 +34,7 @@ export async function lockDataDir(dataDir: string, warn: (message: string, owner
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        if (attempt >= 3)
+        if (attempt >= 50)
           throw new DataDirLockedError(`${dataDir} is being locked and unlocked by others; retry.`);
       }
       const seen = await readFile(file, 'utf8').catch(() => undefined);
@@ -52,8 +53,8 @@ export async function lockDataDir(dataDir: string, warn: (message: string, owner
           `${dataDir} is in use by pid ${owner.pid} (started ${owner.startedAt}). Stop it, or set DATA_DIR to another directory.`,
         );
       }
-      await removeStale(file, seen);
-      warn('taking over the lock of a process that is gone', owner);
+      if (await removeStale(file, seen)) warn('taking over the lock of a process that is gone', owner);
+      else await sleep(20);
     }
   } finally {
     await unlink(mine).catch(() => undefined);
@@ -67,23 +68,33 @@ export async function lockDataDir(dataDir: string, warn: (message: string, owner
   };
 }
 
-/** Moves the stale lock aside; if a contender replaced it with a live lock meanwhile, puts that one back. */
-async function removeStale(file: string, staleContent: string): Promise<void> {
-  const aside = `${file}.stale.${randomUUID()}`;
+/**
+ * Removes the stale lock if it is still the one we judged stale. The check-then-unlink runs under a mkdir()
+ * guard so that two contenders cannot each remove what the other just created. False when the guard is busy.
+ */
+async function removeStale(file: string, staleContent: string): Promise<boolean> {
+  const guard = `${file}.takeover`;
   try {
-    await rename(file, aside);
+    await mkdir(guard);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // A guard older than a takeover can take was left by a process that died inside it.
+    const age =
+      Date.now() -
+      (await stat(guard).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      ));
+    if (age > STALE_GUARD_MS) await rmdir(guard).catch(() => undefined);
+    return false;
   }
-  if ((await readFile(aside, 'utf8')) !== staleContent) {
-    await link(aside, file).catch(() => undefined);
-    await unlink(aside);
-    throw new DataDirLockedError(
-      `${path.dirname(file)} was taken over by another process at the same moment.`,
-    );
+  try {
+    if ((await readFile(file, 'utf8').catch(() => undefined)) !== staleContent) return false;
+    await unlink(file);
+    return true;
+  } finally {
+    await rmdir(guard).catch(() => undefined);
   }
-  await unlink(aside);
 }
 
 function parseOwner(content: string | undefined): LockOwner | undefined {
@@ -95,6 +106,7 @@ function parseOwner(content: string | undefined): LockOwner | undefined {
   }
 }
 
+const STALE_GUARD_MS = 10_000;
 const processStartedAt = Date.now() - process.uptime() * 1000;
 
 /** Our own pid with a start before ours is an earlier life of this pid (containers restart as pid 1). */

@@ -2,6 +2,7 @@ import { Queue as BullQueue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../observability/logger.ts';
+import { pingRedis } from '../redis.ts';
 import {
   assertJobId,
   queueUnavailable,
@@ -112,7 +113,7 @@ export function createBullmqQueue<M extends JobPayloads>(
       };
     },
     async ping() {
-      await producerConnection.ping();
+      await pingRedis(producerConnection);
     },
     async close() {
       // Not forced: running jobs finish; their locks are released for another worker otherwise.

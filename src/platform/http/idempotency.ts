@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { AppError, defineErrors } from '../errors.ts';
+import type { IdempotencyRepository } from './idempotency.repository.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Honour `Idempotency-Key` on this creating POST (replay, 409 in flight, 422 on another body). */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    idempotency?: { scope: string; key: string };
+  }
+}
+
+export const IDEMPOTENCY_ERRORS = defineErrors({
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    when: '`Idempotency-Key` is empty, longer than 255 characters or not printable ASCII.',
+  },
+  IDEMPOTENCY_KEY_IN_FLIGHT: {
+    status: 409,
+    when: 'A request with this `Idempotency-Key` is still being processed; retry after `Retry-After`.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    when: 'This `Idempotency-Key` was used for a request with a different method, path or body.',
+  },
+});
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const KEEP_HOURS = 24;
+
+/**
+ * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) for routes with `config: { idempotent: true }`,
+ * scoped per user: the first request with a key runs and its response (below 500) is stored; a repeat gets the
+ * stored response, a concurrent repeat a 409, a different request with the same key a 422.
+ */
+export function registerIdempotency(
+  app: FastifyInstance,
+  deps: { repository: IdempotencyRepository; scopeOf: (request: FastifyRequest) => string | undefined },
+): void {
+  app.addHook('preHandler', async (request, reply) => {
+    const header = request.headers['idempotency-key'];
+    if (!request.routeOptions.config.idempotent || header === undefined) return;
+    const scope = deps.scopeOf(request);
+    if (!scope) return;
+    const key = Array.isArray(header) ? '' : header;
+    if (!KEY.test(key))
+      throw new AppError('IDEMPOTENCY_KEY_INVALID', 400, 'The Idempotency-Key header is not valid.');
+    const hash = requestHash(request);
+    if (await deps.repository.claim(scope, key, hash)) {
+      request.idempotency = { scope, key };
+      return;
+    }
+    const stored = await deps.repository.find(scope, key);
+    if (!stored) throw inFlight(); // released between our insert and read: the client retries
+    if (stored.request_hash !== hash) {
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        422,
+        'This Idempotency-Key was used for a different request.',
+      );
+    }
+    if (stored.status === 'in_flight') throw inFlight();
+    return replay(reply, stored.response_status ?? 200, stored.response_body);
+  });
+
+  // preSerialization sees the payload object before compression turns it into a stream.
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    const claim = request.idempotency;
+    if (claim && reply.statusCode < 500) {
+      await deps.repository.complete(claim.scope, claim.key, reply.statusCode, payload);
+      request.idempotency = undefined;
+    }
+    return payload;
+  });
+
+  // What preSerialization did not store: an empty answer (e.g. 204) is kept; a server error or an aborted
+  // request frees the key so the client can retry.
+  app.addHook('onResponse', async (request, reply) => {
+    const claim = request.idempotency;
+    if (!claim) return;
+    if (reply.statusCode < 500 && !request.raw.aborted) {
+      await deps.repository.complete(claim.scope, claim.key, reply.statusCode, null);
+    } else {
+      await deps.repository.release(claim.scope, claim.key);
+    }
+  });
+}
+
+export function pruneIdempotencyKeys(repository: IdempotencyRepository): Promise<number> {
+  return repository.prune(KEEP_HOURS);
+}
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('base64url');
+}
+
+function inFlight(): AppError {
+  return new AppError(
+    'IDEMPOTENCY_KEY_IN_FLIGHT',
+    409,
+    'A request with this Idempotency-Key is in progress.',
+    {
+      headers: { 'retry-after': '1' },
+    },
+  );
+}
+
+function replay(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).header('idempotent-replayed', 'true').send(body);
+}
