@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Projects: the same integration suites run once on PGlite and once on PostgreSQL 15 + Redis (fleet mode).
-// Timing assertions run last, one file at a time, so nothing else competes for the two cores.
+// Fault tests (which kill and restart their own servers) run after those, one file at a time; timing
+// assertions run last, alone, so nothing else competes for the two cores.
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -32,10 +33,19 @@ export default defineConfig({
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
       {
         test: {
+          name: 'fault',
+          include: ['test/fault/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
           name: 'timing',
           include: ['test/timing/**/*.test.ts'],
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],
