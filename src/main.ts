@@ -51,4 +51,6 @@ async function run(): Promise<number> {
   }
 }
 
-process.exitCode = await run();
+// Exit explicitly once the command is done: V8 may still be tiering up PGlite's WebAssembly in background
+// threads, which otherwise keeps a finished one-shot command (backup, doctor) alive for seconds.
+process.exit(await run());
