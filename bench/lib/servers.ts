@@ -29,6 +29,7 @@ export function serverKey(spec: ServerSpec): string {
 export const LECTERN_BENCH_ENV = {
   LOG_LEVEL: 'warn',
   OVERLOAD_PROTECTION: 'off',
+  RATE_LIMIT: 'off',
   LOGIN_MAX_FAILURES: '1000000',
   ACCESS_TOKEN_TTL_SECONDS: '86400', // long runs must not see tokens expire mid-load
 } as const;
