@@ -82,6 +82,7 @@ export async function createDeps(
   const usersRepository = createUsersRepository(database);
   const users = createUsersService({
     users: usersRepository,
+    cache,
     transaction: (work) => database.transaction(work),
     publish: (type, aggregateId, payload) => outbox.publish(type, aggregateId, payload),
     accessTokens: createAccessTokens(secrets.jwt, config.auth.accessTokenTtlSeconds),

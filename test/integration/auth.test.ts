@@ -95,13 +95,17 @@ describe('register and login', () => {
 });
 
 describe('access tokens', () => {
-  it('accepts a valid token and answers /me with one SQL statement', async () => {
+  it('accepts a valid token: /me costs one SQL statement, then none while the user is cached', async () => {
     const { user, tokens } = await register();
     const res = await me(tokens.accessToken);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: user.id, isAdmin: false });
     expect(res.headers['server-timing']).toMatch(/desc="1 statements"/);
     expect(res.headers['cache-control']).toBe('no-store');
+    const again = await me(tokens.accessToken);
+    expect(again.json()).toEqual(res.json());
+    expect(again.headers['server-timing']).toMatch(/desc="0 statements"/);
+    expect(t.deps.cache.stats().user.hits).toBeGreaterThan(0);
   });
 
   it('answers 401 problem+json for missing, malformed, expired, tampered, alg none and wrong-key tokens', async () => {

@@ -1,6 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { AppError } from '../../platform/errors.ts';
 import { decodeCursor, toPage } from '../../platform/pagination.ts';
+import type { Cache } from '../../platform/cache/cache.ts';
 import type { FailureLimiter } from '../../platform/rate-limit/failure-limiter.ts';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { API_TOKEN_PREFIX, newApiToken, newRefreshToken, sha256, type AccessTokens } from './tokens.ts';
@@ -20,8 +21,12 @@ export type UserEvents = {
   'user.deleted': { userId: string; email: string };
 };
 
+/** The cached form of a user (JSON: dates as ISO strings); `null` caches "no such user". */
+type CachedUser = { id: string; email: string; displayName: string; createdAt: string } | null;
+
 export interface UsersServiceDeps {
   users: UsersRepository;
+  cache: Pick<Cache, 'getOrSet' | 'delete'>;
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
   publish: <T extends keyof UserEvents>(
     type: T,
@@ -59,6 +64,21 @@ export function createUsersService(deps: UsersServiceDeps) {
       tokenType: 'Bearer' as const,
       expiresIn: deps.accessTokens.ttlSeconds,
     };
+  }
+
+  /** Every authenticated request resolves its user: from the `user` cache namespace (1 h), else SQL. */
+  async function cachedUser(id: string): Promise<CachedUser> {
+    return deps.cache.getOrSet('user', id, async () => {
+      const row = await users.findById(id);
+      return row
+        ? {
+            id: row.id,
+            email: row.email,
+            displayName: row.display_name,
+            createdAt: row.created_at.toISOString(),
+          }
+        : null;
+    });
   }
 
   function toActor(user: UserRow): Actor {
@@ -130,9 +150,15 @@ export function createUsersService(deps: UsersServiceDeps) {
       const userId = bearer.startsWith(API_TOKEN_PREFIX)
         ? (await users.useApiToken(sha256(bearer), now()))?.user_id
         : deps.accessTokens.verify(bearer);
-      const user = userId ? await users.findById(userId) : undefined;
+      const user = userId ? await cachedUser(userId) : null;
       if (!user) throw unauthenticated();
-      return toActor(user);
+      return {
+        id: user.id,
+        email: user.email,
+        displayName: user.displayName,
+        createdAt: new Date(user.createdAt),
+        isAdmin: deps.adminEmails.has(user.email),
+      };
     },
 
     /** Deletes the account; what it owns elsewhere (blobs, vectors, feeds) is cleaned up by `user.deleted` consumers. */
@@ -141,6 +167,8 @@ export function createUsersService(deps: UsersServiceDeps) {
         if (!(await users.deleteById(actor.id))) throw unauthenticated();
         await deps.publish('user.deleted', actor.id, { userId: actor.id, email: actor.email });
       });
+      // Other processes drop their copy via the cache bus; their memory tier keeps it at most 5 s (DESIGN §8).
+      await deps.cache.delete('user', actor.id);
     },
 
     /** Maintenance: refresh tokens past expiry are useless, even as evidence of reuse. */
