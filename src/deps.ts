@@ -21,6 +21,7 @@ import { createMetrics } from './platform/observability/metrics.ts';
 import { createOutbox } from './platform/outbox/outbox.ts';
 import { createMemoryPubSub, createRedisPubSub } from './platform/pubsub/pubsub.ts';
 import { createQueue } from './platform/queue/create-queue.ts';
+import { createReconciler } from './platform/queue/reconciler.ts';
 import { createFailureLimiter } from './platform/rate-limit/failure-limiter.ts';
 import { createRequestLimiter } from './platform/rate-limit/request-limiter.ts';
 import { createRedis } from './platform/redis.ts';
@@ -28,6 +29,7 @@ import { createBlobStorage } from './platform/storage/create-blob-storage.ts';
 import { createUrlSigner } from './platform/storage/url-signer.ts';
 
 const OUTBOX_KEEP_DAYS = 7;
+const RECONCILE_EVERY_MS = 60_000;
 
 /**
  * The composition root: picks every adapter from the configuration and wires the modules. The only place
@@ -107,6 +109,8 @@ export async function createDeps(
     { logger, metrics },
   );
 
+  // Modules register sweeps for work whose heartbeat stopped (DESIGN §7: older than a minute, non-terminal).
+  const reconciler = createReconciler({ intervalMs: RECONCILE_EVERY_MS, logger });
   let background = false;
   return {
     config,
@@ -122,6 +126,7 @@ export async function createDeps(
     pubsub,
     outbox,
     queue,
+    reconciler,
     idempotency,
     rateLimits: {
       anonymous: createRequestLimiter({
@@ -144,11 +149,12 @@ export async function createDeps(
       outbox.start();
       if (!run.workers) return;
       queue.work({ concurrency: config.jobs.workerConcurrency });
+      reconciler.start();
       await queue.schedule('maintenance.prune', {}, PRUNE_EVERY_MS);
     },
     /** Stops background work first (running jobs finish), then closes connections. */
     async close(): Promise<void> {
-      if (background) await outbox.stop();
+      if (background) await Promise.all([outbox.stop(), reconciler.stop()]);
       await queue.close();
       eventLoopDelay.disable();
       await Promise.allSettled([pubsub.close(), cache.close(), storage.close()]);
