@@ -74,11 +74,15 @@ export async function createDeps(
     observe: (task, model, seconds) => metrics.aiRequestDuration.observe({ task, model }, seconds),
   });
   const pubsub = config.redisUrl ? createRedisPubSub(config.redisUrl, logger) : createMemoryPubSub();
-  const outbox = createOutbox<EventPayloads>(database, createOutboxConsumers(), {
-    logger,
-    metrics,
-    pollMs: config.jobs.outboxPollMs,
-  });
+  const outbox = createOutbox<EventPayloads>(
+    database,
+    createOutboxConsumers({ dropCachedUser: (userId) => cache.delete('user', userId) }),
+    {
+      logger,
+      metrics,
+      pollMs: config.jobs.outboxPollMs,
+    },
+  );
   const idempotency = createIdempotencyRepository(database);
 
   const usersRepository = createUsersRepository(database);

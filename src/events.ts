@@ -6,9 +6,17 @@ export type EventPayloads = UserEvents;
 
 /**
  * Consumers of outbox events, by name (the name is stored with each delivery: never rename one). Each runs
- * after the publishing transaction commits, at least once, and must be idempotent by event id. The library
- * module subscribes its clean-up of blobs and vectors to `user.deleted` here.
+ * after the publishing transaction commits, at least once, and must be idempotent by event id.
  */
-export function createOutboxConsumers(): OutboxConsumers<EventPayloads> {
-  return {};
+export function createOutboxConsumers(deps: {
+  dropCachedUser: (userId: string) => Promise<void>;
+}): OutboxConsumers<EventPayloads> {
+  return {
+    // The cached user decides whether an access token still works: its removal must reach Redis even if
+    // Redis was down when the account was deleted, so it is retried here until it does.
+    userCache: {
+      events: ['user.deleted'],
+      handle: (event) => deps.dropCachedUser((event.payload as { userId: string }).userId),
+    },
+  };
 }

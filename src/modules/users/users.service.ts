@@ -168,7 +168,8 @@ export function createUsersService(deps: UsersServiceDeps) {
         await deps.publish('user.deleted', actor.id, { userId: actor.id, email: actor.email });
       });
       // Other processes drop their copy via the cache bus; their memory tier keeps it at most 5 s (DESIGN §8).
-      await deps.cache.delete('user', actor.id);
+      // Best effort now; the userCache outbox consumer retries until Redis has it too.
+      await deps.cache.delete('user', actor.id).catch(() => undefined);
     },
 
     /** Maintenance: refresh tokens past expiry are useless, even as evidence of reuse. */

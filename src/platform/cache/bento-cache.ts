@@ -88,7 +88,10 @@ export function createBentoCacheAdapter(
     },
 
     async delete(ns, key) {
-      await bento.delete({ key: storedKey(ns, key) });
+      await bento.delete({
+        key: storedKey(ns, key),
+        ...(CACHE_NAMESPACES[ns].guardsAccess ? { suppressL2Errors: false } : {}),
+      });
     },
 
     async deleteByTags(tags) {

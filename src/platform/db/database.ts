@@ -109,7 +109,13 @@ function createPostgres(config: Config, onStatement: StatementListener, logger: 
   });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  pool.on('connect', (client) => instrumentClient(client, onStatement));
+  pool.on('connect', (client) => {
+    instrumentClient(client, onStatement);
+    // pg-pool listens for errors on idle clients only: a checked-out client whose server goes away between
+    // two queries would otherwise raise an uncaught error and end the process. The query fails; the pool
+    // drops the client when it is released.
+    client.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
+  });
   // Waiting longer than DB_BUSY_TIMEOUT_MS for a pooled connection is the same condition as the embedded
   // engine's busy session, and fails the same way.
   const connect = () =>

@@ -34,6 +34,7 @@ export const HTTP_ERRORS = defineErrors({
     status: 400,
     when: 'Another 4xx raised by the HTTP layer; `status` says which (e.g. 406).',
   },
+  HTTP_CONFLICT: { status: 409, when: 'A resource the request refers to was deleted while it ran.' },
   HTTP_BODY_TOO_LARGE: {
     status: 413,
 

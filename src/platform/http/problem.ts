@@ -78,6 +78,10 @@ export function toAppError(error: FastifyError | Error): AppError {
       STATUS_CODES[e.statusCode] ?? 'The request was refused.',
     );
   }
+  // A row this request refers to was deleted meanwhile (e.g. the account, by a concurrent request).
+  if (e.code === '23503') {
+    return new AppError('HTTP_CONFLICT', 409, 'Something this request refers to no longer exists.');
+  }
   if (isConnectionFailure(e)) {
     return new AppError('DB_UNAVAILABLE', 503, 'The database is unavailable; retry shortly.', {
       headers: { 'retry-after': '2' },

@@ -1,6 +1,7 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
+import { pingRedis } from '../redis.ts';
 
 export type Listener = (message: unknown) => void;
 
@@ -18,13 +19,14 @@ export function createMemoryPubSub(): PubSub {
   return {
     kind: 'memory',
     async publish(channel, message) {
-      // A copy, as Redis would deliver: no listener can mutate the publisher's object.
-      emitter.emit(channel, structuredClone(message));
+      // The JSON form, as Redis carries it; each listener parses its own copy.
+      emitter.emit(channel, JSON.stringify(message));
     },
     async subscribe(channel, listener) {
-      emitter.on(channel, listener);
+      const deliver = (json: string) => listener(JSON.parse(json));
+      emitter.on(channel, deliver);
       return async () => {
-        emitter.off(channel, listener);
+        emitter.off(channel, deliver);
       };
     },
     async close() {
@@ -47,24 +49,41 @@ export function createRedisPubSub(redisUrl: string, logger: Logger): PubSub {
   for (const connection of [publisher, subscriber]) connection.on('error', () => undefined);
   const local = new EventEmitter().setMaxListeners(0);
 
-  subscriber.on('message', (channel: string, raw: string) => {
-    try {
-      local.emit(channel, JSON.parse(raw));
-    } catch (error) {
-      logger.warn({ err: error, channel }, 'dropped an unreadable pub/sub message');
-    }
-  });
+  subscriber.on('message', (channel: string, raw: string) => local.emit(channel, raw));
 
   return {
     kind: 'redis',
     async publish(channel, message) {
+      const { status } = publisher;
+      if (status === 'wait' || status === 'connecting' || status === 'connect') await pingRedis(publisher);
       await publisher.publish(channel, JSON.stringify(message));
     },
     async subscribe(channel, listener) {
-      local.on(channel, listener);
-      if (local.listenerCount(channel) === 1) await subscriber.subscribe(channel);
+      // Each listener parses its own copy, so none can change what another receives.
+      const deliver = (raw: string) => {
+        let message: unknown;
+        try {
+          message = JSON.parse(raw);
+        } catch (error) {
+          return logger.warn({ err: error, channel }, 'dropped an unreadable pub/sub message');
+        }
+        listener(message);
+      };
+      local.on(channel, deliver);
+      if (local.listenerCount(channel) === 1) {
+        try {
+          // ioredis 5.x would write SUBSCRIBE during its handshake and then fail its own ready check
+          // (redis/ioredis#2037), dropping the connection and the subscription.
+          if (subscriber.status !== 'ready')
+            await once(subscriber, 'ready', { signal: AbortSignal.timeout(2000) });
+          if (local.listenerCount(channel) > 0) await subscriber.subscribe(channel);
+        } catch (error) {
+          local.off(channel, deliver);
+          throw error;
+        }
+      }
       return async () => {
-        local.off(channel, listener);
+        local.off(channel, deliver);
         if (local.listenerCount(channel) === 0) await subscriber.unsubscribe(channel);
       };
     },

@@ -36,6 +36,13 @@ export function createBullmqQueue<M extends JobPayloads>(
   producerConnection.on('error', () => undefined); // reported by the readiness check and failing enqueues
   const queue = new BullQueue(options.name, { connection: producerConnection });
   queue.on('error', (error) => logger.debug({ err: error }, 'queue producer error'));
+  /**
+   * BullMQ waits for its connection's first 'ready' before sending anything, forever (ioredis keeps reconnecting,
+   * so the 'end' BullMQ would reject on never comes): a producer that never reached Redis would hang.
+   */
+  async function reachable(): Promise<void> {
+    if (producerConnection.status !== 'ready') await pingRedis(producerConnection);
+  }
   let worker: Worker | undefined;
   let workerConnection: Redis | undefined;
 
@@ -58,6 +65,7 @@ export function createBullmqQueue<M extends JobPayloads>(
       assertJobId(jobId);
       const definition = definitions[name];
       try {
+        await reachable();
         await queue.add(name, payload, {
           jobId,
           delay: delayMs,
@@ -92,6 +100,7 @@ export function createBullmqQueue<M extends JobPayloads>(
     },
     async schedule(name, payload, everyMs) {
       try {
+        await reachable();
         await queue.upsertJobScheduler(name, { every: everyMs }, { name, data: payload });
       } catch (error) {
         throw queueUnavailable(error);
@@ -102,6 +111,7 @@ export function createBullmqQueue<M extends JobPayloads>(
       return () => events.off('event', listener);
     },
     async stats() {
+      await reachable();
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
       const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
       return {
