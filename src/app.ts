@@ -130,6 +130,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           poolStats: () => deps.database.poolStats(),
           cacheStats: () => deps.cache.stats(),
           queueStats: () => deps.queue.stats(),
+          enqueuePrune: async () => {
+            // One manual run per minute: repeating the request within it joins the same job.
+            const jobId = `maintenance.prune-manual-${Math.floor(Date.now() / 60_000)}`;
+            await deps.queue.enqueue('maintenance.prune', {}, { jobId });
+            return jobId;
+          },
           eventLoopDelay: deps.eventLoopDelay,
         }),
       );

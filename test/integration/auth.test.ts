@@ -173,6 +173,16 @@ describe('access tokens', () => {
       status: 403,
       code: 'AUTH_FORBIDDEN',
     });
+    const prune = (token: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/maintenance/prune',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const queued = await prune(admin.tokens.accessToken);
+    expect(queued.statusCode).toBe(202);
+    expect(queued.json<{ jobId: string }>().jobId).toMatch(/^maintenance\.prune-manual-\d+$/);
+    expect((await prune(other.tokens.accessToken)).statusCode).toBe(403);
   });
 });
 

@@ -41,6 +41,8 @@ export interface AdminDeps {
   poolStats: () => PoolStats;
   cacheStats: () => Record<string, { hits: number; misses: number; hitRate: number }>;
   queueStats: () => Promise<QueueStats>;
+  /** Enqueues `maintenance.prune` now; resolves to its job id. */
+  enqueuePrune: () => Promise<string>;
   eventLoopDelay: { percentile(p: number): number; max: number };
 }
 
@@ -75,6 +77,19 @@ export function adminRoutes(deps: AdminDeps): FastifyPluginAsyncTypebox {
           queue: await deps.queueStats().catch(() => null),
         };
       },
+    );
+
+    app.post(
+      '/admin/maintenance/prune',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Run the daily prune (outbox, idempotency keys, expired sessions) now, in the background.',
+          security: [{ bearer: [] }],
+          response: { 202: Type.Object({ jobId: Type.String() }) },
+        },
+      },
+      async (_request, reply) => reply.code(202).send({ jobId: await deps.enqueuePrune() }),
     );
   };
 }
