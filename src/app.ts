@@ -117,7 +117,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       metrics: deps.metrics,
     });
   }
-  registerIdempotency(app, { repository: deps.idempotency, scopeOf: (request) => request.actor?.id });
+  registerIdempotency(app, {
+    repository: deps.idempotency,
+    scopeOf: (request) => request.actor?.id,
+    sealKey: deps.idempotencySealKey,
+  });
   await app.register(
     async (api) => {
       await api.register(authRoutes(deps.users));

@@ -14,7 +14,7 @@ import { createCache } from './platform/cache/create-cache.ts';
 import type { Secrets } from './platform/data-dir/data-dir.ts';
 import { createDatabase } from './platform/db/database.ts';
 import { migrate as runMigrations, type VectorStatus } from './platform/db/migrate.ts';
-import { pruneIdempotencyKeys } from './platform/http/idempotency.ts';
+import { idempotencySealKey, pruneIdempotencyKeys } from './platform/http/idempotency.ts';
 import { createIdempotencyRepository } from './platform/http/idempotency.repository.ts';
 import type { Logger } from './platform/observability/logger.ts';
 import { createMetrics } from './platform/observability/metrics.ts';
@@ -132,6 +132,7 @@ export async function createDeps(
     queue,
     reconciler,
     idempotency,
+    idempotencySealKey: idempotencySealKey(secrets.urlSigning),
     rateLimits: {
       anonymous: createRequestLimiter({
         name: 'anonymous',

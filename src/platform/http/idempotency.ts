@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { AppError, defineErrors } from '../errors.ts';
 import type { IdempotencyRepository } from './idempotency.repository.ts';
 
@@ -38,7 +38,12 @@ const KEEP_HOURS = 24;
  */
 export function registerIdempotency(
   app: FastifyInstance,
-  deps: { repository: IdempotencyRepository; scopeOf: (request: FastifyRequest) => string | undefined },
+  deps: {
+    repository: IdempotencyRepository;
+    scopeOf: (request: FastifyRequest) => string | undefined;
+    /** 32 bytes. Stored responses are sealed: some carry secrets (a new API token) shown only once. */
+    sealKey: Buffer;
+  },
 ): void {
   app.addHook('preHandler', async (request, reply) => {
     const header = request.headers['idempotency-key'];
@@ -63,14 +68,14 @@ export function registerIdempotency(
       );
     }
     if (stored.status === 'in_flight') throw inFlight();
-    return replay(reply, stored.response_status ?? 200, stored.response_body);
+    return replay(reply, stored.response_status ?? 200, unseal(deps.sealKey, stored.response_body));
   });
 
   // preSerialization sees the payload object before compression turns it into a stream.
   app.addHook('preSerialization', async (request, reply, payload) => {
     const claim = request.idempotency;
     if (claim && reply.statusCode < 500) {
-      await deps.repository.complete(claim.scope, claim.key, reply.statusCode, payload);
+      await deps.repository.complete(claim.scope, claim.key, reply.statusCode, seal(deps.sealKey, payload));
       request.idempotency = undefined;
     }
     return payload;
@@ -82,15 +87,47 @@ export function registerIdempotency(
     const claim = request.idempotency;
     if (!claim) return;
     if (reply.statusCode < 500 && !request.raw.aborted) {
-      await deps.repository.complete(claim.scope, claim.key, reply.statusCode, null);
+      await deps.repository.complete(claim.scope, claim.key, reply.statusCode, seal(deps.sealKey, null));
     } else {
       await deps.repository.release(claim.scope, claim.key);
     }
   });
 }
 
+/** The sealing key, derived from a configured secret so every process of a fleet shares it. */
+export function idempotencySealKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, '', 'lectern idempotency responses', 32));
+}
+
 export function pruneIdempotencyKeys(repository: IdempotencyRepository): Promise<number> {
   return repository.prune(KEEP_HOURS);
+}
+
+interface Sealed {
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+/** AES-256-GCM: a database reader sees neither the stored responses nor the secrets some of them carry. */
+function seal(key: Buffer, body: unknown): Sealed {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const data = Buffer.concat([cipher.update(JSON.stringify(body ?? null), 'utf8'), cipher.final()]);
+  return {
+    iv: iv.toString('base64url'),
+    tag: cipher.getAuthTag().toString('base64url'),
+    data: data.toString('base64url'),
+  };
+}
+
+function unseal(key: Buffer, sealed: unknown): unknown {
+  const { iv, tag, data } = sealed as Sealed;
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return JSON.parse(
+    Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8'),
+  );
 }
 
 function requestHash(request: FastifyRequest): string {

@@ -24,7 +24,8 @@ export function registerRateLimits(
     metrics: Metrics;
   },
 ): void {
-  const limited = (request: FastifyRequest) => request.url.startsWith('/api/');
+  // The matched route, not the raw URL: the router decodes `/%61pi/` to `/api/`.
+  const limited = (request: FastifyRequest) => (request.routeOptions.url ?? request.url).startsWith('/api/');
 
   async function apply(reply: FastifyReply, limiter: RequestLimiter, key: string, scope: string) {
     const decision: RateDecision = await limiter.consume(key);
@@ -43,7 +44,10 @@ export function registerRateLimits(
       await apply(reply, deps.anonymous, request.ip, 'ip');
   });
   app.addHook('preHandler', async (request, reply) => {
-    const userId = limited(request) ? deps.userOf(request) : undefined;
+    if (!limited(request)) return;
+    const userId = deps.userOf(request);
     if (userId) await apply(reply, deps.user, userId, 'user');
+    // An Authorization header the route did not authenticate: still an anonymous request.
+    else if (request.headers.authorization) await apply(reply, deps.anonymous, request.ip, 'ip');
   });
 }

@@ -45,6 +45,12 @@ export function createOutbox<E extends EventPayloads>(
   let running: Promise<void> | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
+  // A nudge that arrives while a pass runs (no sleep to cut short yet) must still send the loop round again.
+  let nudged = false;
+  const nudge = () => {
+    nudged = true;
+    wake?.();
+  };
 
   async function deliver(claim: ClaimedDelivery): Promise<void> {
     const consumer = consumers[claim.consumer];
@@ -88,13 +94,14 @@ export function createOutbox<E extends EventPayloads>(
   async function loop(): Promise<void> {
     while (!stopped) {
       let claimed = 0;
+      nudged = false;
       try {
         claimed = await relayOnce();
         deps.metrics.outboxLag.set(await repository.lagSeconds());
       } catch (error) {
         deps.logger.warn({ err: error }, 'outbox relay could not reach the database; retrying');
       }
-      if (claimed < BATCH && !stopped) {
+      if (claimed < BATCH && !stopped && !nudged) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, deps.pollMs);
           wake = () => {
@@ -122,7 +129,7 @@ export function createOutbox<E extends EventPayloads>(
       payload: E[T],
     ): Promise<void> {
       await repository.insertEvent({ id: uuidv7(), type, aggregateId, payload }, subscribers.get(type) ?? []);
-      database.afterCommit(() => wake?.());
+      database.afterCommit(nudge);
     },
     relayOnce,
     start(): void {
