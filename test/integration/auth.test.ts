@@ -275,6 +275,27 @@ describe('API tokens', () => {
     expect(again.json()).toMatchObject({ status: 404, code: 'TOKEN_NOT_FOUND' });
   });
 
+  it('pages through rows created in one transaction (same created_at) without skipping any', async () => {
+    const { user, tokens } = await register();
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const actor = { id: user.id, email: user.email, displayName: 'x', createdAt: new Date(), isAdmin: false };
+    // One transaction: every row gets the same now(), to the microsecond on PostgreSQL.
+    await t.deps.database.transaction(async () => {
+      for (const name of names) await t.deps.users.createApiToken(actor, name);
+    });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/v1/me/tokens?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (
+        await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens.accessToken}` } })
+      ).json<{ items: { name: string }[]; nextCursor: string | null }>();
+      seen.push(...page.items.map((i) => i.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(names);
+  });
+
   it("answers 400 for a cursor it did not issue and 404 for another user's token", async () => {
     const a = await register();
     const b = await register();
