@@ -30,10 +30,12 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const { signal } = settings;
   const target = await scenario.setup({ baseUrl: server.baseUrl, runId: randomUUID(), signal });
-  const sample = await sampleRequest(server.baseUrl, target, signal);
+  await sampleRequest(server.baseUrl, target, signal); // fails fast when the request itself is wrong
   const linesBefore = server.child.lineCount();
   const load = { connections: settings.connections, signal };
   await runLoad(server.baseUrl, target, { ...load, durationSec: settings.warmupSec }); // not recorded
+  // SQL per request in the steady state the load measures: after warm-up, with caches as warm as they get.
+  const sample = await sampleRequest(server.baseUrl, target, signal);
   const measured = await runLoad(server.baseUrl, target, { ...load, durationSec: settings.durationSec });
   return {
     name: scenario.name,
