@@ -238,9 +238,17 @@ export async function startFaultPostgres(): Promise<FaultPostgres> {
 // Process environments
 // ---------------------------------------------------------------------------------------------------------
 
-/** Secrets every process of one fleet shares (fleet mode refuses to start without them). */
-export function fleetSecrets(): Record<string, string> {
+/**
+ * The environment of fleet processes on these backends, with fresh secrets (fleet mode refuses to start
+ * without them): build it once and hand the same object to every process that must trust the others' tokens.
+ * Text search only: no pgvector here.
+ */
+export function fleetEnv(postgres: { databaseUrl: string }, redis: { url: string }, dataDir: string) {
   return {
+    DATABASE_URL: postgres.databaseUrl,
+    REDIS_URL: redis.url,
+    VECTOR_SEARCH: 'off',
+    DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('base64url'),
     URL_SIGNING_SECRET: randomBytes(32).toString('base64url'),
   };

@@ -14,7 +14,7 @@ import {
   type Session,
 } from '../e2e/serve-process.ts';
 import {
-  fleetSecrets,
+  fleetEnv,
   startFaultPostgres,
   startRestartableRedis,
   tempDataDir,
@@ -37,11 +37,7 @@ beforeAll(async () => {
   [postgres, redis] = await Promise.all([startFaultPostgres(), startRestartableRedis()]);
   data = await tempDataDir();
   const env = {
-    DATABASE_URL: postgres.databaseUrl,
-    REDIS_URL: redis.url,
-    VECTOR_SEARCH: 'off',
-    DATA_DIR: data.dir,
-    ...fleetSecrets(),
+    ...fleetEnv(postgres, redis, data.dir),
   };
   a = await startServe(env); // migrates
   b = await startServe(env);

@@ -13,7 +13,7 @@ import {
   type Session,
 } from '../e2e/serve-process.ts';
 import { startRedis, type RedisServer } from '../harness/servers.ts';
-import { fleetSecrets, startFaultPostgres, tempDataDir, type FaultPostgres } from './backends.ts';
+import { fleetEnv, startFaultPostgres, tempDataDir, type FaultPostgres } from './backends.ts';
 import { killWorkers, startWorker, type WorkerProcess } from './worker-process.ts';
 
 const ANONYMOUS_PER_MINUTE = 10;
@@ -33,11 +33,7 @@ beforeAll(async () => {
   [postgres, redis] = await Promise.all([startFaultPostgres(), startRedis()]);
   data = await tempDataDir();
   const env = {
-    DATABASE_URL: postgres.databaseUrl,
-    REDIS_URL: redis.url,
-    VECTOR_SEARCH: 'off',
-    DATA_DIR: data.dir,
-    ...fleetSecrets(),
+    ...fleetEnv(postgres, redis, data.dir),
     // Each test below speaks for its own client address (X-Forwarded-For), so its buckets are its own.
     TRUST_PROXY: 'true',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_PER_MINUTE),

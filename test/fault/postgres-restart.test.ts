@@ -12,7 +12,7 @@ import {
   type HttpResult,
 } from '../e2e/serve-process.ts';
 import {
-  fleetSecrets,
+  fleetEnv,
   startFaultPostgres,
   startRestartableRedis,
   tempDataDir,
@@ -39,11 +39,7 @@ it('answers 503 while PostgreSQL restarts, recovers in place and loses no acknow
   [postgres, redis] = await Promise.all([startFaultPostgres(), startRestartableRedis()]);
   data = await tempDataDir();
   const serve = await startServe({
-    DATABASE_URL: postgres.databaseUrl,
-    REDIS_URL: redis.url,
-    VECTOR_SEARCH: 'off',
-    DATA_DIR: data.dir,
-    ...fleetSecrets(),
+    ...fleetEnv(postgres, redis, data.dir),
     RATE_LIMIT_USER_PER_MINUTE: '100000',
   });
   /**

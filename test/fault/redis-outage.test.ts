@@ -13,7 +13,7 @@ import {
   type HttpResult,
 } from '../e2e/serve-process.ts';
 import {
-  fleetSecrets,
+  fleetEnv,
   rawRedisPing,
   startFaultPostgres,
   startRestartableRedis,
@@ -38,11 +38,7 @@ it('answers through a Redis outage without a 500 and recovers on its own when Re
   [postgres, redis] = await Promise.all([startFaultPostgres(), startRestartableRedis()]);
   data = await tempDataDir();
   const serve = await startServe({
-    DATABASE_URL: postgres.databaseUrl,
-    REDIS_URL: redis.url,
-    VECTOR_SEARCH: 'off',
-    DATA_DIR: data.dir,
-    ...fleetSecrets(),
+    ...fleetEnv(postgres, redis, data.dir),
     // The limiters run on every API request (Redis, then their memory insurance) but never refuse here, so
     // each route has one normal answer to assert in every phase.
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
