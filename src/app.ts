@@ -121,6 +121,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     repository: deps.idempotency,
     scopeOf: (request) => request.actor?.id,
     sealKey: deps.idempotencySealKey,
+    // No request runs longer than its timeout; twice that and its process is gone.
+    staleAfterMs: 2 * config.http.requestTimeoutMs,
   });
   await app.register(
     async (api) => {

@@ -245,3 +245,26 @@ describe('stored responses', () => {
     expect(replay.json<NewToken>().token).toBe(secret);
   });
 });
+
+describe('keys whose request died', () => {
+  it('are taken over by a retry once in flight longer than twice the request timeout', async () => {
+    const user = await register();
+    const key = randomUUID();
+    expect((await createToken(user.accessToken, { name: 'retry' }, key)).statusCode).toBe(201);
+    // What a process that crashed mid-request leaves behind: the key claimed, never completed.
+    const setKey = (values: { status?: 'in_flight'; created_at?: Date }) =>
+      t.deps.database.db
+        .updateTable('idempotency_keys')
+        .set(values)
+        .where('user_id', '=', user.id)
+        .where('key', '=', key)
+        .execute();
+    await setKey({ status: 'in_flight' });
+    expect((await createToken(user.accessToken, { name: 'retry' }, key)).statusCode).toBe(409);
+    await setKey({ created_at: new Date(Date.now() - 2 * t.deps.config.http.requestTimeoutMs - 1000) });
+    const retried = await createToken(user.accessToken, { name: 'retry' }, key);
+    expect(retried.statusCode).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(await storedKey(user.id, key)).toEqual({ status: 'done', response_status: 201 });
+  });
+});

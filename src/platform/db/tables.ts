@@ -58,7 +58,8 @@ export interface IdempotencyKeysTable {
   status: 'in_flight' | 'done';
   response_status: number | null;
   response_body: ColumnType<unknown, string | null, string | null>;
-  created_at: CreatedAt;
+  /** Renewed when a retry takes over a key whose request died (see idempotency.repository). */
+  created_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface Tables {

@@ -25,6 +25,23 @@ export function createIdempotencyRepository(database: Pick<Database, 'executor'>
         .executeTakeFirst();
     },
 
+    /**
+     * Takes over a key left in flight by a request that never finished (its process died): only while it is
+     * still in flight and older than `cutoff`, so of two retries at once one wins.
+     */
+    async takeOverStale(userId: string, key: string, requestHash: string, cutoff: Date): Promise<boolean> {
+      const row = await q()
+        .updateTable('idempotency_keys')
+        .set({ created_at: new Date(), request_hash: requestHash })
+        .where('user_id', '=', userId)
+        .where('key', '=', key)
+        .where('status', '=', 'in_flight')
+        .where('created_at', '<', cutoff)
+        .returning('key')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async complete(userId: string, key: string, status: number, body: unknown) {
       await q()
         .updateTable('idempotency_keys')

@@ -43,6 +43,8 @@ export function registerIdempotency(
     scopeOf: (request: FastifyRequest) => string | undefined;
     /** 32 bytes. Stored responses are sealed: some carry secrets (a new API token) shown only once. */
     sealKey: Buffer;
+    /** A key in flight longer than this belongs to a request that died with its process. */
+    staleAfterMs: number;
   },
 ): void {
   app.addHook('preHandler', async (request, reply) => {
@@ -60,6 +62,15 @@ export function registerIdempotency(
     }
     const stored = await deps.repository.find(scope, key);
     if (!stored) throw inFlight(); // released between our insert and read: the client retries
+    // A key whose request died with its process is free again, whatever that request was.
+    const staleBefore = new Date(Date.now() - deps.staleAfterMs);
+    if (
+      stored.status === 'in_flight' &&
+      (await deps.repository.takeOverStale(scope, key, hash, staleBefore))
+    ) {
+      request.idempotency = { scope, key };
+      return;
+    }
     if (stored.request_hash !== hash) {
       throw new AppError(
         'IDEMPOTENCY_KEY_REUSED',
