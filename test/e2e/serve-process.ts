@@ -211,24 +211,8 @@ export async function spawnServe(env: Record<string, string>): Promise<SpawnedSe
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tracked = track(child);
-  const lines: LogLine[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    partial += d.toString();
-    const complete = partial.split('\n');
-    partial = complete.pop() ?? '';
-    for (const text of complete) {
-      if (text.trim() === '') continue;
-      try {
-        lines.push(JSON.parse(text) as LogLine);
-      } catch {
-        lines.push({ raw: text });
-      }
-    }
-  });
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { pid: child.pid!, port, lines, stderr: () => stderr, exited: tracked.exited, child };
+  const { lines, stderr } = collectOutput(child);
+  return { pid: child.pid!, port, lines, stderr, exited: tracked.exited, child };
 }
 
 /**
@@ -415,4 +399,26 @@ export async function snapshotFiles(dir: string): Promise<Map<string, string>> {
   };
   await walk(dir);
   return files;
+}
+
+/** Parses a child's stdout into log lines (JSON, or `{ raw }` where a line is not JSON) and keeps its stderr. */
+export function collectOutput(child: ChildProcess): { lines: LogLine[]; stderr: () => string } {
+  const lines: LogLine[] = [];
+  let partial = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const complete = partial.split('\n');
+    partial = complete.pop() ?? '';
+    for (const text of complete) {
+      if (text.trim() === '') continue;
+      try {
+        lines.push(JSON.parse(text) as LogLine);
+      } catch {
+        lines.push({ raw: text });
+      }
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { lines, stderr: () => stderr };
 }

@@ -1,7 +1,15 @@
 // `lectern worker` as a child process (serve-process.ts covers `serve` and one-shot commands): its stdout
 // parsed into log lines, started processes remembered by PID and killed by killWorkers() after the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { baseEnv, pollUntil, ROOT, withDeadline, type Exit, type LogLine } from '../e2e/serve-process.ts';
+import {
+  baseEnv,
+  collectOutput,
+  pollUntil,
+  ROOT,
+  withDeadline,
+  type Exit,
+  type LogLine,
+} from '../e2e/serve-process.ts';
 
 export interface WorkerProcess {
   pid: number;
@@ -50,23 +58,7 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
   });
   started.set(pid, { child, exited });
 
-  const lines: LogLine[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    partial += d.toString();
-    const complete = partial.split('\n');
-    partial = complete.pop() ?? '';
-    for (const text of complete) {
-      if (text.trim() === '') continue;
-      try {
-        lines.push(JSON.parse(text) as LogLine);
-      } catch {
-        lines.push({ raw: text });
-      }
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const { lines, stderr } = collectOutput(child);
 
   const waitForLine = (predicate: (line: LogLine) => boolean, deadlineMs = 10_000) =>
     pollUntil(
@@ -74,7 +66,7 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
       () => {
         const line = lines.find(predicate);
         if (line) return line;
-        if (!isRunning(child)) throw new Error(`worker pid ${pid} exited:\n${stderr}`);
+        if (!isRunning(child)) throw new Error(`worker pid ${pid} exited:\n${stderr()}`);
         return undefined;
       },
       deadlineMs,
@@ -85,7 +77,7 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
   return {
     pid,
     lines,
-    stderr: () => stderr,
+    stderr,
     running: () => isRunning(child),
     waitForLine,
     stop: (signal = 'SIGTERM', deadlineMs = 30_000) => stopPid(pid, signal, deadlineMs),

@@ -67,6 +67,7 @@ export class PgliteClient implements PGlite {
     }
   }
 
+  /** Part of the PGlite interface; Lectern's own driver runs BEGIN/COMMIT as statements under its lock. */
   async transaction<T>(callback: (tx: PGliteTransaction) => Promise<T>): Promise<T> {
     await this.query('BEGIN');
     let finished = false;

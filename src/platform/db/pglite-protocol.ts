@@ -8,12 +8,6 @@ export type PgliteRequest =
 export type PgliteReply =
   { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedDbError };
 
-export interface PgliteQueryResult {
-  rows: Record<string, unknown>[];
-  affectedRows?: number;
-  fields: { name: string; dataTypeID: number }[];
-}
-
 /** The fields of a PostgreSQL error worth keeping across the thread boundary (constraint names, SQLSTATE). */
 export interface SerializedDbError {
   message: string;
