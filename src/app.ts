@@ -7,6 +7,7 @@ import { constants as zlib } from 'node:zlib';
 import { uuidv7 } from 'uuidv7';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './modules/admin/index.ts';
+import { documentsRoutes, storiesRoutes } from './modules/documents/index.ts';
 import { authRoutes, meRoutes } from './modules/users/index.ts';
 import { AppError } from './platform/errors.ts';
 import { clientErrorHandler, frameworkErrors } from './platform/http/framework-errors.ts';
@@ -67,6 +68,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   app.addHook('preClose', async () => {
     shuttingDown = true;
+    // Open event streams would hold close() open: each gets `event: shutdown` and ends.
+    deps.eventStreams.closeAll();
   });
 
   await app.register(helmet, {
@@ -128,6 +131,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authRoutes(deps.users));
       await api.register(meRoutes(deps.users, deps.authenticate));
+      await api.register(
+        documentsRoutes({
+          documents: deps.documents,
+          authenticate: deps.authenticate,
+          eventStreams: deps.eventStreams,
+          maxUploadBytes: config.library.maxUploadBytes,
+        }),
+      );
+      await api.register(storiesRoutes(deps.documents, deps.authenticate));
       await api.register(
         adminRoutes({
           users: deps.users,

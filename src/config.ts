@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Every setting Lectern reads, with its default. This is the only file that reads process.env;
 // README's configuration table documents each variable.
@@ -42,6 +43,7 @@ const EnvSchema = Type.Object({
   RATE_LIMIT: Type.Union([OnOff], { default: 'on' }),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   RATE_LIMIT_USER_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200 }),
+  QUEUE_NAME: Type.String({ pattern: '^[a-z0-9-]{1,40}$', default: 'lectern' }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
@@ -57,10 +59,20 @@ const EnvSchema = Type.Object({
   AI_EMBEDDING_DIMENSIONS: Type.Integer({ minimum: 1, maximum: 16000, default: 1536 }),
   AI_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   AI_DAILY_TOKENS: Type.Integer({ minimum: 0, default: 200_000 }),
+  AI_MAX_INPUT_TOKENS: Type.Integer({ minimum: 2000, default: 12_000 }),
+  LOCAL_MODEL_CACHE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
+  USER_STORAGE_BYTES: Type.Integer({ minimum: 0, default: 1024 * 1024 * 1024 }),
+  INGEST_MAX_PAGES: Type.Integer({ minimum: 1, default: 2000 }),
+  INGEST_PAGES_PER_JOB: Type.Integer({ minimum: 1, maximum: 500, default: 25 }),
+  INGEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
 });
 type Env = Static<typeof EnvSchema>;
 
 export type Mode = 'embedded' | 'fleet';
+
+// node_modules/.cache is where tools keep derived files: shared by every data dir, removed with node_modules.
+const DEFAULT_MODEL_CACHE_DIR = fileURLToPath(new URL('../node_modules/.cache/lectern', import.meta.url));
 
 export interface Config {
   mode: Mode;
@@ -98,7 +110,8 @@ export interface Config {
   };
   cacheEnabled: boolean;
   rateLimit: { enabled: boolean; anonymousPerMinute: number; userPerMinute: number };
-  jobs: { workerConcurrency: number; outboxPollMs: number };
+  /** `queueName`: the BullMQ queue; deployments sharing one Redis need different names. */
+  jobs: { queueName: string; workerConcurrency: number; outboxPollMs: number };
   /** Blob storage: S3-compatible when S3_BUCKET is set, else DATA_DIR/files. */
   s3:
     | {
@@ -119,6 +132,20 @@ export interface Config {
     embeddingDimensions: number;
     timeoutMs: number;
     dailyTokens: number;
+    /** Prompt budget per chat call; longer documents are summarised by map-reduce. */
+    maxInputTokens: number;
+    /** Where the local embedder keeps its converted word vectors; shared by every data dir. */
+    localModelCacheDir: string;
+  };
+  library: {
+    maxUploadBytes: number;
+    userStorageBytes: number;
+    /** PDFs with more pages are refused ("exceeds N pages"). */
+    maxPages: number;
+    /** Large PDFs are extracted in jobs of this many pages, so progress moves and one bad range fails alone. */
+    pagesPerJob: number;
+    /** Wall time for one extraction call (a page range, or a whole text document). */
+    extractTimeoutMs: number;
   };
 }
 
@@ -202,7 +229,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,
     },
-    jobs: { workerConcurrency: e.WORKER_CONCURRENCY, outboxPollMs: e.OUTBOX_POLL_MS },
+    jobs: {
+      queueName: e.QUEUE_NAME,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      outboxPollMs: e.OUTBOX_POLL_MS,
+    },
     s3: e.S3_BUCKET
       ? {
           bucket: e.S3_BUCKET,
@@ -224,6 +255,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embeddingDimensions: e.AI_EMBEDDING_DIMENSIONS,
       timeoutMs: e.AI_TIMEOUT_MS,
       dailyTokens: e.AI_DAILY_TOKENS,
+      maxInputTokens: e.AI_MAX_INPUT_TOKENS,
+      localModelCacheDir: path.resolve(e.LOCAL_MODEL_CACHE_DIR ?? DEFAULT_MODEL_CACHE_DIR),
+    },
+    library: {
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      userStorageBytes: e.USER_STORAGE_BYTES,
+      maxPages: e.INGEST_MAX_PAGES,
+      pagesPerJob: e.INGEST_PAGES_PER_JOB,
+      extractTimeoutMs: e.INGEST_TIMEOUT_MS,
     },
   };
 }

@@ -2,7 +2,20 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from './config.ts';
 import { createOutboxConsumers, type EventPayloads } from './events.ts';
 import { healthChecks } from './health-checks.ts';
-import { createJobDefinitions, PRUNE_EVERY_MS, type JobPayloads } from './jobs.ts';
+import { createJobDefinitions, PRUNE_EVERY_MS, stageJob, type JobPayloads } from './jobs.ts';
+import {
+  createDocumentsRepository,
+  createDocumentsService,
+  createEmbeddingsRepository,
+  createIngestPipeline,
+  createPipelineRepository,
+  progressChannel,
+} from './modules/documents/index.ts';
+import {
+  createExtractiveSummarizer,
+  createLlmSummarizer,
+  createPdfExtractor,
+} from './modules/ingest/index.ts';
 import {
   createAccessTokens,
   createAuthenticate,
@@ -10,17 +23,20 @@ import {
   createUsersService,
 } from './modules/users/index.ts';
 import { createAi } from './platform/ai/create-ai.ts';
+import { createLocalEmbedder } from './platform/ai/local-embedder.ts';
 import { createCache } from './platform/cache/create-cache.ts';
 import type { Secrets } from './platform/data-dir/data-dir.ts';
 import { createDatabase } from './platform/db/database.ts';
-import { migrate as runMigrations, type VectorStatus } from './platform/db/migrate.ts';
+import { migrate as runMigrations, vectorStatus, type VectorStatus } from './platform/db/migrate.ts';
+import { createEventStreams } from './platform/http/event-stream.ts';
 import { idempotencySealKey, pruneIdempotencyKeys } from './platform/http/idempotency.ts';
 import { createIdempotencyRepository } from './platform/http/idempotency.repository.ts';
 import type { Logger } from './platform/observability/logger.ts';
 import { createMetrics } from './platform/observability/metrics.ts';
-import { createOutbox } from './platform/outbox/outbox.ts';
+import { createOutbox, type Outbox } from './platform/outbox/outbox.ts';
 import { createMemoryPubSub, createRedisPubSub } from './platform/pubsub/pubsub.ts';
 import { createQueue } from './platform/queue/create-queue.ts';
+import type { Queue } from './platform/queue/queue.ts';
 import { createReconciler } from './platform/queue/reconciler.ts';
 import { createFailureLimiter } from './platform/rate-limit/failure-limiter.ts';
 import { createRequestLimiter } from './platform/rate-limit/request-limiter.ts';
@@ -30,6 +46,8 @@ import { createUrlSigner } from './platform/storage/url-signer.ts';
 
 const OUTBOX_KEEP_DAYS = 7;
 const RECONCILE_EVERY_MS = 60_000;
+/** A document whose heartbeat is older than this in an active state lost its job (DESIGN §7). */
+const STALLED_AFTER_MS = 60_000;
 
 /**
  * The composition root: picks every adapter from the configuration and wires the modules. The only place
@@ -51,7 +69,7 @@ export async function createDeps(
   try {
     vector = options.migrate
       ? await runMigrations(database, config.db.vectorSearch)
-      : { enabled: false, reason: 'not checked by this process' };
+      : await vectorStatus(database, config.db.vectorSearch);
   } catch (error) {
     redis?.disconnect();
     await database.close();
@@ -73,10 +91,49 @@ export async function createDeps(
     },
     observe: (task, model, seconds) => metrics.aiRequestDuration.observe({ task, model }, seconds),
   });
+  // Without an AI endpoint, vectors come from local word vectors (converted once, in a worker thread).
+  const localEmbedder =
+    vector.enabled && !ai ? createLocalEmbedder({ cacheDir: config.ai.localModelCacheDir }) : undefined;
+  const embedder = vector.enabled ? (ai?.embedder ?? localEmbedder) : undefined;
+  const extractiveSummarizer = createExtractiveSummarizer();
+  const summarizer = ai
+    ? createLlmSummarizer({
+        llm: ai.llm,
+        fallback: extractiveSummarizer,
+        maxInputTokens: config.ai.maxInputTokens,
+      })
+    : extractiveSummarizer;
+  const pdf = createPdfExtractor({
+    maxPages: config.library.maxPages,
+    timeoutMs: config.library.extractTimeoutMs,
+  });
+
   const pubsub = config.redisUrl ? createRedisPubSub(config.redisUrl, logger) : createMemoryPubSub();
-  const outbox = createOutbox<EventPayloads>(
+  const transaction = <T>(work: () => Promise<T>) => database.transaction(work);
+  const documentsRepository = createDocumentsRepository(database);
+  const pipelineRepository = createPipelineRepository(database);
+  const documents = createDocumentsService({
+    documents: documentsRepository,
+    storage,
+    cache,
+    transaction,
+    publish: (type, aggregateId, payload) =>
+      outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
+    restart: (ownerId, id) => pipelineRepository.restart(ownerId, id),
+    subscribe: (channel, listener) => pubsub.subscribe(channel, listener),
+    limits: config.library,
+  });
+  const outbox: Outbox<EventPayloads> = createOutbox<EventPayloads>(
     database,
-    createOutboxConsumers({ dropCachedUser: (userId) => cache.delete('user', userId) }),
+    createOutboxConsumers({
+      dropCachedUser: (userId) => cache.delete('user', userId),
+      enqueueStage: (request) => {
+        const job = stageJob(request);
+        return queue.enqueue(job.name, job.payload, { jobId: job.jobId });
+      },
+      deleteDocumentsOf: (ownerId) => documents.deleteAllOf(ownerId),
+      deleteBlob: (blobKey) => documents.deleteBlob(blobKey),
+    }),
     {
       logger,
       metrics,
@@ -102,9 +159,27 @@ export async function createDeps(
     adminEmails: config.auth.adminEmails,
   });
 
-  const queue = createQueue<JobPayloads>(
+  const ingest = createIngestPipeline({
+    pipeline: pipelineRepository,
+    embeddings: embedder ? { repository: createEmbeddingsRepository(database), embedder } : undefined,
+    transaction,
+    publish: (type, aggregateId, payload) =>
+      outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
+    storage,
+    pdf,
+    summarizer,
+    notify: (documentId, progress) =>
+      void pubsub.publish(progressChannel(documentId), progress).catch(() => undefined),
+    invalidate: async (ownerId, documentId) => {
+      await cache.deleteByTags([`owner:${ownerId}`, `doc:${documentId}`]);
+    },
+    pagesPerJob: config.library.pagesPerJob,
+  });
+
+  const queue: Queue<JobPayloads> = createQueue<JobPayloads>(
     config,
     createJobDefinitions({
+      ingest,
       pruneOutbox: () => outbox.prune(OUTBOX_KEEP_DAYS),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(idempotency),
       pruneSessions: () => users.pruneExpiredSessions(),
@@ -115,6 +190,8 @@ export async function createDeps(
 
   // Modules register sweeps for work whose heartbeat stopped (DESIGN §7: older than a minute, non-terminal).
   const reconciler = createReconciler({ intervalMs: RECONCILE_EVERY_MS, logger });
+  reconciler.register('stalled documents', () => ingest.reviveStalled(STALLED_AFTER_MS));
+  const eventStreams = createEventStreams();
   let background = false;
   return {
     config,
@@ -143,8 +220,12 @@ export async function createDeps(
     },
     users,
     authenticate: createAuthenticate(users),
+    documents,
+    ingest,
+    embedder,
+    eventStreams,
     eventLoopDelay,
-    checks: healthChecks({ database, vector, redis, storage, queue }),
+    checks: healthChecks({ database, vector, redis, storage, queue, embedder: localEmbedder }),
     /**
      * Starts the outbox relay, and with `workers` the job workers and the daily prune. Embedded `serve` and
      * fleet `worker` processes run workers; fleet `serve` processes relay only.
@@ -161,6 +242,7 @@ export async function createDeps(
     async close(): Promise<void> {
       if (background) await Promise.all([outbox.stop(), reconciler.stop()]);
       await queue.close();
+      await Promise.allSettled([pdf.close(), localEmbedder?.close()]);
       eventLoopDelay.disable();
       await Promise.allSettled([pubsub.close(), cache.close(), storage.close()]);
       redis?.disconnect();

@@ -1,3 +1,4 @@
+import { DOCUMENT_ERRORS } from './modules/documents/index.ts';
 import { USER_ERRORS } from './modules/users/index.ts';
 import { AI_ERRORS } from './platform/ai/ai-errors.ts';
 import { IDEMPOTENCY_ERRORS } from './platform/http/idempotency.ts';
@@ -17,6 +18,7 @@ export const ERROR_CATALOG: Record<string, Record<string, ErrorCodeSpec>> = {
   'Blob storage': STORAGE_ERRORS,
   'AI provider': AI_ERRORS,
   'Users and auth': USER_ERRORS,
+  'Documents and stories': DOCUMENT_ERRORS,
 };
 
 export function renderErrorsMarkdown(): string {

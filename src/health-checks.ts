@@ -12,8 +12,10 @@ export function healthChecks(deps: {
   redis: Redis | undefined;
   storage: BlobStorage;
   queue: Queue<never>;
+  /** The local embedder converts its word vectors once, in the background, at first start. */
+  embedder: { readonly state: 'warming' | 'ready' | 'failed' } | undefined;
 }): HealthCheck[] {
-  const { database, vector, redis, storage, queue } = deps;
+  const { database, vector, redis, storage, queue, embedder } = deps;
   const checks: HealthCheck[] = [
     {
       name: 'database',
@@ -48,6 +50,16 @@ export function healthChecks(deps: {
       },
     },
   ];
+  if (embedder) {
+    checks.push({
+      name: 'embedder',
+      required: false,
+      check: async () => ({
+        status: embedder.state === 'ready' ? 'up' : embedder.state === 'warming' ? 'warming' : 'down',
+        detail: 'local word vectors',
+      }),
+    });
+  }
   if (redis) {
     checks.push({
       name: 'redis',

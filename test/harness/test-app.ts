@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
@@ -42,7 +44,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     await adminQuery(postgresUrl(), `create database ${name} template lectern_template`);
     const url = new URL(postgresUrl());
     url.pathname = `/${name}`;
+    // Blob storage without S3 is local: each app gets its own directory.
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-files-'));
     base = {
+      DATA_DIR: dataDir,
       DATABASE_URL: url.toString(),
       REDIS_URL: redisUrl(),
       VECTOR_SEARCH: 'off',
@@ -50,8 +55,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       URL_SIGNING_SECRET: SECRETS.urlSigning,
       DB_POOL_MIN: '0',
       DB_POOL_MAX: '5',
+      // Test files run in parallel on one Redis: each app consumes only its own jobs.
+      QUEUE_NAME: name.replaceAll('_', '-'),
     };
-    cleanup = () => adminQuery(postgresUrl(), `drop database if exists ${name} with (force)`);
+    cleanup = async () => {
+      await adminQuery(postgresUrl(), `drop database if exists ${name} with (force)`);
+      await rm(dataDir, { recursive: true, force: true });
+    };
   }
   const config = loadConfig({ LOG_LEVEL: 'info', OVERLOAD_PROTECTION: 'off', ...base, ...env });
   const logs: Record<string, unknown>[] = [];

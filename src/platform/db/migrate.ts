@@ -39,6 +39,21 @@ export async function migrate(database: Database, vectorSearch: 'required' | 'of
   return { enabled: true, version: available };
 }
 
+/** What a process that does not migrate (a fleet worker) learns about vectors: the serve process installed them. */
+export async function vectorStatus(
+  database: Pick<Database, 'db'>,
+  vectorSearch: 'required' | 'off',
+): Promise<VectorStatus> {
+  if (vectorSearch === 'off') return { enabled: false, reason: 'VECTOR_SEARCH=off' };
+  const { rows } = await sql<{ version: string | null }>`
+    select (select extversion from pg_extension where extname = 'vector') as version
+  `.execute(database.db);
+  const version = rows[0]?.version;
+  return version
+    ? { enabled: true, version }
+    : { enabled: false, reason: 'pgvector is not installed yet (run `lectern migrate`)' };
+}
+
 async function runFolder(db: Kysely<Tables>, folder: string, table: string): Promise<void> {
   const migrator = new Migrator({
     db,

@@ -62,6 +62,87 @@ export interface IdempotencyKeysTable {
   created_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+export type DocumentStatus = 'queued' | 'extracting' | 'embedding' | 'summarizing' | 'ready' | 'failed';
+
+export interface DocumentsTable {
+  id: string;
+  owner_id: string;
+  kind: 'document' | 'story';
+  title: string;
+  file_name: string | null;
+  mime: string;
+  byte_size: ColumnType<number, number, number>;
+  sha256: string;
+  blob_key: string;
+  status: ColumnType<DocumentStatus, DocumentStatus | undefined, DocumentStatus>;
+  stage_progress: Generated<number>;
+  error: string | null;
+  generation: Generated<number>;
+  heartbeat_at: ColumnType<Date, Date | undefined, Date>;
+  page_count: number | null;
+  pages_done: Generated<number>;
+  chunk_count: number | null;
+  embedding: 'done' | 'skipped' | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface DocumentTagsTable {
+  document_id: string;
+  tag: string;
+}
+
+export interface StorageUsageTable {
+  owner_id: string;
+  bytes: ColumnType<number, number, number>;
+}
+
+export interface DocumentPagesTable {
+  document_id: string;
+  page: number;
+  text: string;
+}
+
+export interface ChunksTable {
+  id: string;
+  document_id: string;
+  ord: number;
+  page_from: number;
+  page_to: number;
+  char_start: number;
+  char_end: number;
+  text: string;
+  text_sha256: string;
+  tsv: ColumnType<string, never, never>;
+}
+
+export interface SummariesTable {
+  document_id: string;
+  kind: string;
+  text: string;
+  model: string;
+  method: 'extractive' | 'llm';
+  note: string | null;
+  input_sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface EmbeddingSpacesTable {
+  id: Generated<number>;
+  model: string;
+  dims: number;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ChunkEmbeddingsTable {
+  chunk_id: string;
+  space_id: number;
+  window_ord: number;
+  /** pgvector's text form, '[0.1,0.2,…]'. */
+  embedding: string;
+}
+
 export interface Tables {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -69,4 +150,12 @@ export interface Tables {
   outbox_events: OutboxEventsTable;
   outbox_deliveries: OutboxDeliveriesTable;
   idempotency_keys: IdempotencyKeysTable;
+  documents: DocumentsTable;
+  document_tags: DocumentTagsTable;
+  storage_usage: StorageUsageTable;
+  document_pages: DocumentPagesTable;
+  chunks: ChunksTable;
+  summaries: SummariesTable;
+  embedding_spaces: EmbeddingSpacesTable;
+  chunk_embeddings: ChunkEmbeddingsTable;
 }

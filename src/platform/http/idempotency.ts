@@ -5,11 +5,19 @@ import type { IdempotencyRepository } from './idempotency.repository.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Honour `Idempotency-Key` on this creating POST (replay, 409 in flight, 422 on another body). */
-    idempotent?: boolean;
+    /**
+     * Honour `Idempotency-Key` on this creating POST (replay, 409 in flight, 422 on another body). `streamed`:
+     * the body is a stream the handler reads, so the handler claims the key once it knows the body's hash.
+     */
+    idempotent?: boolean | 'streamed';
   }
   interface FastifyRequest {
     idempotency?: { scope: string; key: string };
+    /**
+     * Set on `streamed` routes when the request carries a key: claims it for the body's hash. Resolves to the
+     * reply when the stored response was replayed (the handler must then return it and do nothing else).
+     */
+    claimIdempotencyKey?: (bodyHash: string) => Promise<FastifyReply | undefined>;
   }
 }
 
@@ -47,18 +55,17 @@ export function registerIdempotency(
     staleAfterMs: number;
   },
 ): void {
-  app.addHook('preHandler', async (request, reply) => {
-    const header = request.headers['idempotency-key'];
-    if (!request.routeOptions.config.idempotent || header === undefined) return;
-    const scope = deps.scopeOf(request);
-    if (!scope) return;
-    const key = Array.isArray(header) ? '' : header;
-    if (!KEY.test(key))
-      throw new AppError('IDEMPOTENCY_KEY_INVALID', 400, 'The Idempotency-Key header is not valid.');
-    const hash = requestHash(request);
+  /** Claims the request's key for `hash`; a reply when it was answered from the store instead. */
+  async function claim(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: string,
+    key: string,
+    hash: string,
+  ): Promise<FastifyReply | undefined> {
     if (await deps.repository.claim(scope, key, hash)) {
       request.idempotency = { scope, key };
-      return;
+      return undefined;
     }
     const stored = await deps.repository.find(scope, key);
     if (!stored) throw inFlight(); // released between our insert and read: the client retries
@@ -69,7 +76,7 @@ export function registerIdempotency(
       (await deps.repository.takeOverStale(scope, key, hash, staleBefore))
     ) {
       request.idempotency = { scope, key };
-      return;
+      return undefined;
     }
     if (stored.request_hash !== hash) {
       throw new AppError(
@@ -80,6 +87,24 @@ export function registerIdempotency(
     }
     if (stored.status === 'in_flight') throw inFlight();
     return replay(reply, stored.response_status ?? 200, unseal(deps.sealKey, stored.response_body));
+  }
+
+  app.decorateRequest('claimIdempotencyKey', undefined);
+  app.addHook('preHandler', async (request, reply) => {
+    const mode = request.routeOptions.config.idempotent;
+    const header = request.headers['idempotency-key'];
+    if (!mode || header === undefined) return;
+    const scope = deps.scopeOf(request);
+    if (!scope) return;
+    const key = Array.isArray(header) ? '' : header;
+    if (!KEY.test(key))
+      throw new AppError('IDEMPOTENCY_KEY_INVALID', 400, 'The Idempotency-Key header is not valid.');
+    if (mode === 'streamed') {
+      request.claimIdempotencyKey = (bodyHash) =>
+        claim(request, reply, scope, key, requestHash(request, bodyHash));
+      return;
+    }
+    return claim(request, reply, scope, key, requestHash(request, JSON.stringify(request.body ?? null)));
   });
 
   // preSerialization sees the payload object before compression turns it into a stream.
@@ -141,10 +166,8 @@ function unseal(key: Buffer, sealed: unknown): unknown {
   );
 }
 
-function requestHash(request: FastifyRequest): string {
-  return createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
-    .digest('base64url');
+function requestHash(request: FastifyRequest, body: string): string {
+  return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('base64url');
 }
 
 function inFlight(): AppError {

@@ -5,28 +5,27 @@ import { createBullmqQueue } from './bullmq-queue.ts';
 import { createMemoryQueue } from './memory-queue.ts';
 import type { JobDefinitions, JobPayloads, Queue } from './queue.ts';
 
-const QUEUE_NAME = 'lectern';
-
 /** BullMQ when Redis is configured, else the in-process queue; job state changes feed `queue_jobs_total`. */
 export function createQueue<M extends JobPayloads>(
   config: Config,
   definitions: JobDefinitions<M>,
   deps: { logger: Logger; metrics: Metrics },
 ): Queue<M> {
+  const queueName = config.jobs.queueName;
   const queue = config.redisUrl
-    ? createBullmqQueue(definitions, { redisUrl: config.redisUrl, name: QUEUE_NAME, logger: deps.logger })
+    ? createBullmqQueue(definitions, { redisUrl: config.redisUrl, name: queueName, logger: deps.logger })
     : createMemoryQueue(definitions, deps.logger);
-  deps.metrics.observeQueue(QUEUE_NAME, () => queue.stats());
+  deps.metrics.observeQueue(queueName, () => queue.stats());
   queue.onEvent((event) => {
     if (event.type === 'progress') return;
     const state = event.type === 'completed' ? event.result : event.final ? 'failed' : 'retried';
-    deps.metrics.queueJobs.inc({ queue: QUEUE_NAME, state });
+    deps.metrics.queueJobs.inc({ queue: queueName, state });
   });
   return {
     ...queue,
     async enqueue(name, payload, options) {
       await queue.enqueue(name, payload, options);
-      deps.metrics.queueJobs.inc({ queue: QUEUE_NAME, state: 'enqueued' });
+      deps.metrics.queueJobs.inc({ queue: queueName, state: 'enqueued' });
     },
   };
 }

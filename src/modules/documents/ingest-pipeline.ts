@@ -1,0 +1,376 @@
+import { createHash } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
+import type { Embedder } from '../../platform/ai/embedder.ts';
+import { passageWindows } from '../../platform/ai/passage-windows.ts';
+import type { JobResult } from '../../platform/queue/queue.ts';
+import type { BlobStorage } from '../../platform/storage/blob-storage.ts';
+import type { DocumentStatus } from '../../platform/db/tables.ts';
+import {
+  chunkPages,
+  ExtractionError,
+  extractionFailure,
+  hasTextLayer,
+  markupToText,
+  SUMMARY_PROMPT_VERSION,
+  type PdfExtractor,
+  type Summarizer,
+} from '../ingest/index.ts';
+import type { DocumentEvents, StageRequest } from './documents.events.ts';
+import type { EmbeddingsRepository } from './embeddings.repository.ts';
+import type { PipelineRepository } from './pipeline.repository.ts';
+
+export interface StageJob {
+  documentId: string;
+  generation: number;
+}
+
+/** What a progress subscriber (the SSE route) receives on `document:<id>`. */
+export interface DocumentProgress {
+  status: DocumentStatus;
+  stageProgress: number;
+  error: string | null;
+}
+
+export interface IngestPipelineDeps {
+  pipeline: PipelineRepository;
+  /** Undefined when vector search is off: the embed stage then ends `skipped`. */
+  embeddings: { repository: EmbeddingsRepository; embedder: Embedder } | undefined;
+  transaction: <T>(work: () => Promise<T>) => Promise<T>;
+  publish: <T extends keyof DocumentEvents>(
+    type: T,
+    aggregateId: string,
+    payload: DocumentEvents[T],
+  ) => Promise<void>;
+  storage: Pick<BlobStorage, 'get'>;
+  pdf: PdfExtractor;
+  summarizer: Summarizer;
+  /** Tells progress subscribers; best effort (they also re-read the database). */
+  notify: (documentId: string, progress: DocumentProgress) => void;
+  /** Drops the owner's cached library pages and the document's metadata after a status change. */
+  invalidate: (ownerId: string, documentId: string) => Promise<void>;
+  pagesPerJob: number;
+}
+
+const CHUNK_INSERT_BATCH = 200;
+const EMBED_BATCH = 32;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The staged ingestion of one document: extract (in page ranges for large PDFs) → chunk → embed → summarize.
+ * Each stage is a job that checks its generation and status first and skips when stale; each status change is
+ * a compare-and-set committed together with the event that enqueues the next stage.
+ */
+export function createIngestPipeline(deps: IngestPipelineDeps) {
+  const { pipeline } = deps;
+
+  const tell = (id: string, row: { status: DocumentStatus; stage_progress: number; error: string | null }) =>
+    deps.notify(id, { status: row.status, stageProgress: row.stage_progress, error: row.error });
+
+  const requestStage = (job: StageJob, request: StageRequest) =>
+    deps.publish('document.stage-requested', job.documentId, { ...job, ...request });
+
+  /** Runs `work` while beating the heartbeat, so a long call (an LLM summary) is not mistaken for a lost job. */
+  async function whileBeating<T>(job: StageJob, status: DocumentStatus, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(
+      () => void pipeline.beat(job.documentId, job.generation, status).catch(() => undefined),
+      HEARTBEAT_MS,
+    );
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  async function readBlob(key: string): Promise<Buffer> {
+    const blob = await deps.storage.get(key);
+    if (!blob) throw new ExtractionError('corrupt', 'The uploaded file is missing from storage.');
+    const parts: Buffer[] = [];
+    for await (const part of blob.body) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  /** Ends the document as failed (once) with a reason the user can act on. */
+  async function fail(job: StageJob, reason: string): Promise<void> {
+    const failed = await deps.transaction(async () => {
+      const row = await pipeline.fail(job.documentId, job.generation, reason);
+      if (row) {
+        await deps.publish('document.failed', job.documentId, {
+          documentId: job.documentId,
+          ownerId: row.owner_id,
+          error: reason,
+        });
+      }
+      return row;
+    });
+    if (!failed) return;
+    deps.notify(job.documentId, { status: 'failed', stageProgress: 0, error: reason });
+    await deps.invalidate(failed.owner_id, job.documentId);
+  }
+
+  /** Stores extracted pages; the write that completes the set requests the chunk stage. */
+  async function storePages(job: StageJob, pages: { page: number; text: string }[]): Promise<JobResult> {
+    const progress = await deps.transaction(async () => {
+      const locked = await pipeline.lockForPages(job.documentId, job.generation);
+      if (!locked?.page_count) return undefined;
+      await pipeline.insertPages(job.documentId, pages);
+      const done = await pipeline.recordPagesDone(job.documentId, locked.page_count);
+      if (done >= locked.page_count) await requestStage(job, { stage: 'chunk' });
+      return done / locked.page_count;
+    });
+    if (progress === undefined) return 'skipped';
+    deps.notify(job.documentId, { status: 'extracting', stageProgress: progress, error: null });
+    return 'done';
+  }
+
+  /** Permanent extraction problems fail the document at once; anything else is retried by the queue. */
+  async function extracting(job: StageJob, work: () => Promise<JobResult>): Promise<JobResult> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ExtractionError && error.permanent) {
+        await fail(job, error.message);
+        return 'done';
+      }
+      throw error;
+    }
+  }
+
+  return {
+    async extract(job: StageJob): Promise<JobResult> {
+      const document = await pipeline.advance(
+        job.documentId,
+        job.generation,
+        ['queued', 'extracting'],
+        'extracting',
+      );
+      if (!document) return 'skipped';
+      tell(job.documentId, document);
+      await deps.invalidate(document.owner_id, job.documentId);
+      return extracting(job, async () => {
+        const bytes = await readBlob(document.blob_key);
+        if (document.mime !== 'application/pdf') {
+          await pipeline.setPageCount(job.documentId, job.generation, 1);
+          const text = markupToText(document.mime, bytes.toString('utf8'));
+          return storePages(job, [{ page: 1, text }]);
+        }
+        const { pageCount } = await deps.pdf.inspect(bytes);
+        await pipeline.setPageCount(job.documentId, job.generation, pageCount);
+        if (pageCount <= deps.pagesPerJob) {
+          return storePages(job, await deps.pdf.extractPages(bytes, { from: 1, to: pageCount }));
+        }
+        await deps.transaction(async () => {
+          for (let from = 1; from <= pageCount; from += deps.pagesPerJob) {
+            const to = Math.min(pageCount, from + deps.pagesPerJob - 1);
+            await requestStage(job, { stage: 'extract-pages', pages: { from, to } });
+          }
+        });
+        return 'done';
+      });
+    },
+
+    async extractPages(job: StageJob & { pages: { from: number; to: number } }): Promise<JobResult> {
+      const document = await pipeline.advance(job.documentId, job.generation, ['extracting'], 'extracting');
+      if (!document) return 'skipped';
+      return extracting(job, async () =>
+        storePages(job, await deps.pdf.extractPages(await readBlob(document.blob_key), job.pages)),
+      );
+    },
+
+    async chunk(job: StageJob): Promise<JobResult> {
+      const document = await pipeline.advance(job.documentId, job.generation, ['extracting'], 'extracting');
+      if (!document) return 'skipped';
+      const pages = await pipeline.loadPages(job.documentId);
+      if (!hasTextLayer(pages)) {
+        await fail(
+          job,
+          document.mime === 'application/pdf'
+            ? extractionFailure.noText().message
+            : 'The document contains no text to process.',
+        );
+        return 'done';
+      }
+      const chunks = chunkPages(pages);
+      // A retry starts the chunks over; each batch is its own short statement (PGlite serves one session).
+      await pipeline.deleteChunks(job.documentId);
+      for (let i = 0; i < chunks.length; i += CHUNK_INSERT_BATCH) {
+        await pipeline.insertChunks(
+          chunks.slice(i, i + CHUNK_INSERT_BATCH).map((c) => ({
+            id: uuidv7(),
+            document_id: job.documentId,
+            ord: c.ord,
+            page_from: c.pageFrom,
+            page_to: c.pageTo,
+            char_start: c.charStart,
+            char_end: c.charEnd,
+            text: c.text,
+            text_sha256: sha256(c.text),
+          })),
+        );
+        if (!(await pipeline.beat(job.documentId, job.generation, 'extracting'))) return 'skipped';
+      }
+      const moved = await deps.transaction(async () => {
+        const row = await pipeline.advance(job.documentId, job.generation, ['extracting'], 'embedding', {
+          chunk_count: chunks.length,
+        });
+        if (!row) return undefined;
+        await pipeline.deletePages(job.documentId);
+        await requestStage(job, { stage: 'embed' });
+        return row;
+      });
+      if (!moved) return 'skipped';
+      tell(job.documentId, moved);
+      await deps.invalidate(moved.owner_id, job.documentId);
+      return 'done';
+    },
+
+    async embed(job: StageJob): Promise<JobResult> {
+      const document = await pipeline.advance(job.documentId, job.generation, ['embedding'], 'embedding');
+      if (!document) return 'skipped';
+      let embedding: 'done' | 'skipped' = 'skipped';
+      if (deps.embeddings) {
+        const { repository, embedder } = deps.embeddings;
+        const spaceId = await repository.ensureSpace(embedder.model, embedder.dimensions);
+        const total = document.chunk_count ?? 0;
+        let embedded = 0;
+        for (;;) {
+          const batch = await repository.pendingChunks(job.documentId, spaceId, EMBED_BATCH);
+          if (batch.length === 0) break;
+          const reused = await repository.reuseByTextHash(
+            spaceId,
+            batch.map((c) => c.id),
+          );
+          const fresh = batch.filter((c) => !reused.has(c.id));
+          const windows = fresh.flatMap((c) =>
+            (embedder.passageWindow ? passageWindows(c.text, embedder.passageWindow) : [c.text]).map(
+              (text, windowOrd) => ({ chunkId: c.id, windowOrd, text }),
+            ),
+          );
+          if (windows.length > 0) {
+            const { vectors } = await embedder.embed(
+              windows.map((w) => w.text),
+              { task: 'ingest' },
+            );
+            await repository.insert(
+              spaceId,
+              windows.map((w, i) => ({ chunkId: w.chunkId, windowOrd: w.windowOrd, vector: vectors[i]! })),
+            );
+          }
+          embedded += batch.length;
+          const progress = total > 0 ? Math.min(1, embedded / total) : 1;
+          if (!(await pipeline.beat(job.documentId, job.generation, 'embedding', progress))) return 'skipped';
+          deps.notify(job.documentId, { status: 'embedding', stageProgress: progress, error: null });
+        }
+        embedding = 'done';
+      }
+      const moved = await deps.transaction(async () => {
+        const row = await pipeline.advance(job.documentId, job.generation, ['embedding'], 'summarizing', {
+          embedding,
+        });
+        if (row) await requestStage(job, { stage: 'summarize' });
+        return row;
+      });
+      if (!moved) return 'skipped';
+      tell(job.documentId, moved);
+      await deps.invalidate(moved.owner_id, job.documentId);
+      return 'done';
+    },
+
+    async summarize(job: StageJob): Promise<JobResult> {
+      const document = await pipeline.advance(job.documentId, job.generation, ['summarizing'], 'summarizing');
+      if (!document) return 'skipped';
+      const sections = documentSections(await pipeline.chunkTexts(job.documentId));
+      const inputSha256 = sha256(
+        JSON.stringify([SUMMARY_PROMPT_VERSION, deps.summarizer.model, document.title, sections]),
+      );
+      const stored = await pipeline.findSummaryInput(job.documentId);
+      if (stored?.input_sha256 !== inputSha256) {
+        const summary = await whileBeating(job, 'summarizing', () =>
+          deps.summarizer.summarize({ title: document.title, sections }),
+        );
+        await pipeline.upsertSummary({
+          documentId: job.documentId,
+          text: summary.text,
+          model: summary.model,
+          method: summary.method,
+          note: summary.note,
+          // A fallback written while the AI service was down is not a cached answer: the next run tries again.
+          inputSha256: summary.model === deps.summarizer.model ? inputSha256 : '',
+        });
+      }
+      const ready = await deps.transaction(async () => {
+        const row = await pipeline.advance(job.documentId, job.generation, ['summarizing'], 'ready', {
+          stage_progress: 1,
+        });
+        if (row) {
+          await deps.publish('document.ready', job.documentId, {
+            documentId: job.documentId,
+            ownerId: row.owner_id,
+          });
+        }
+        return row;
+      });
+      if (!ready) return 'skipped';
+      tell(job.documentId, ready);
+      await deps.invalidate(ready.owner_id, job.documentId);
+      return 'done';
+    },
+
+    /** After a stage's last attempt: the document fails with the last error, worded for its owner. */
+    async exhausted(job: StageJob, error: Error): Promise<void> {
+      const reason =
+        error instanceof ExtractionError
+          ? error.message
+          : `Processing failed after several attempts (${error.message.slice(0, 200)}); try reprocessing it.`;
+      await fail(job, reason);
+    },
+
+    /**
+     * Finds active documents whose heartbeat stopped (their job was lost to a crash or a Redis restart), moves
+     * each to a new generation and requests its current stage again; how many it revived.
+     */
+    async reviveStalled(stalledAfterMs: number): Promise<number> {
+      const stalled = await pipeline.stalled(new Date(Date.now() - stalledAfterMs), 100);
+      let revived = 0;
+      for (const document of stalled) {
+        const done = await deps.transaction(async () => {
+          const row = await pipeline.revive(document.id, document.generation);
+          if (!row) return false;
+          const job = { documentId: document.id, generation: row.generation };
+          await requestStage(job, { stage: STAGE_OF[row.status] ?? 'extract' });
+          return true;
+        });
+        if (done) revived += 1;
+      }
+      return revived;
+    },
+  };
+}
+
+export type IngestPipeline = ReturnType<typeof createIngestPipeline>;
+
+const STAGE_OF: Partial<Record<DocumentStatus, 'extract' | 'embed' | 'summarize'>> = {
+  queued: 'extract',
+  extracting: 'extract',
+  embedding: 'embed',
+  summarizing: 'summarize',
+};
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The document's text back from its overlapping chunks, one section per page where a chunk starts. */
+function documentSections(
+  chunks: { page_from: number; char_start: number; char_end: number; text: string }[],
+) {
+  const sections: { heading: string | null; text: string }[] = [];
+  let covered = 0;
+  for (const chunk of chunks) {
+    const skip = Math.max(0, covered - chunk.char_start);
+    const text = chunk.text.slice(skip);
+    covered = Math.max(covered, chunk.char_end);
+    if (text.trim()) sections.push({ heading: null, text });
+  }
+  return sections;
+}
