@@ -371,3 +371,38 @@ describe('stories, tags, edits and deletion', () => {
     expect(chunks).toEqual([]);
   });
 });
+
+describe('account deletion', () => {
+  it('removes every document of a deleted account with its blobs, through the outbox', async () => {
+    const user = await registerUser(t);
+    const ids: string[] = [];
+    for (const topic of ['comets', 'nebulae', 'quasars']) {
+      ids.push(
+        (
+          await upload(t, user.token, { fileName: `${topic}.md`, data: markdown(topic) })
+        ).json<UploadedDocument>().id,
+      );
+    }
+    const keys = (
+      await t.deps.database.db
+        .selectFrom('documents')
+        .select('blob_key')
+        .where('owner_id', '=', user.id)
+        .execute()
+    ).map((r) => r.blob_key);
+    expect(keys).toHaveLength(3);
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/me',
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(deleted.statusCode).toBe(204);
+    await vi.waitFor(
+      async () => {
+        expect(await documentCount(user.id)).toBe(0);
+        for (const key of keys) expect(await t.deps.storage.head(key)).toBeUndefined();
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+});
