@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createExtractiveSummarizer } from '../../src/modules/ingest/summarize/extractive-summarizer.ts';
-import { createLlmSummarizer, UNAVAILABLE_NOTE } from '../../src/modules/ingest/summarize/llm-summarizer.ts';
+import {
+  createLlmSummarizer,
+  MAX_PARTS,
+  SAMPLED_NOTE,
+  UNAVAILABLE_NOTE,
+} from '../../src/modules/ingest/summarize/llm-summarizer.ts';
 import type { SummaryInput } from '../../src/modules/ingest/summarize/summarizer.ts';
 import { estimateTokens } from '../../src/modules/ingest/summarize/token-estimate.ts';
 import { createAi } from '../../src/platform/ai/create-ai.ts';
@@ -161,6 +166,27 @@ describe('LLM summarizer', () => {
     expect(labels.slice(0, 9).sort()).toEqual(Array.from({ length: 9 }, (_, i) => `${i + 1}/9`));
     expect(labels.slice(9, 12).sort()).toEqual(['1/3', '2/3', '3/3']);
     expect(labels.slice(12)).toEqual(['final']);
+  });
+
+  it('summarizes a document too long for the deadline from an even sample, in a bounded number of calls', async () => {
+    server.reply((body) => (partOf(body) ? 'A part.' : 'The whole.'));
+    // About 40 budgets of text: without sampling, 40 map calls and more reduce rounds.
+    const chapters = Array.from({ length: 160 }, (_, i) => ({
+      heading: `Chapter ${i + 1}`,
+      text: prose(`topic-${i}`, 18),
+    }));
+    const summary = await summarizer().summarizer.summarize({
+      title: 'A very long report',
+      sections: chapters,
+    });
+    expect(summary).toMatchObject({ text: 'The whole.', method: 'llm', note: SAMPLED_NOTE });
+    // At most MAX_PARTS part summaries, then one call over them.
+    expect(server.requests.length).toBeGreaterThan(2);
+    expect(server.requests.length).toBeLessThanOrEqual(MAX_PARTS + 1);
+    // The sample spans the whole document: its first and last chapters both reach the model.
+    const seen = server.requests.map((r) => userText(r.body)).join('\n');
+    expect(seen).toContain('topic-0 ');
+    expect(seen).toContain('topic-159 ');
   });
 });
 

@@ -2,6 +2,7 @@ import { AI_ERRORS } from '../../../platform/ai/ai-errors.ts';
 import type { ChatMessage, Llm } from '../../../platform/ai/llm.ts';
 import { badResponse } from '../../../platform/ai/upstream-errors.ts';
 import { AppError } from '../../../platform/errors.ts';
+import { evenSample } from './even-sample.ts';
 import type { Summarizer, SummaryInput } from './summarizer.ts';
 import { packParts } from './summary-parts.ts';
 import {
@@ -15,6 +16,13 @@ import {
 } from './summary-prompts.ts';
 
 export const UNAVAILABLE_NOTE = 'The AI service was unavailable; this is an extractive summary.';
+export const SAMPLED_NOTE =
+  'The document is long: this summary was written from an even sample of its sentences.';
+/**
+ * Most first-level parts one summary may take: at CONCURRENCY calls at a time they must fit the deadline (a
+ * 2,000-page document would otherwise need about 130 calls). Longer documents are sampled first.
+ */
+export const MAX_PARTS = 12;
 /** Parts summarized at once: a long document should not hog a shared endpoint or its rate limit. */
 const CONCURRENCY = 2;
 
@@ -81,8 +89,11 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
       try {
         const blocks = sectionBlocks(input);
         if (blocks.length === 0) return await fallback.summarize(input, { signal: caller });
-        const text = await condense(blocks, 0);
-        return { text, model: llm.model, method: 'llm', note: null, usage };
+        // Parts are packed below the budget, so sample to a little less than MAX_PARTS budgets.
+        const sampled = evenSample(blocks, Math.floor(MAX_PARTS * budget * 0.8));
+        const text = await condense(sampled, 0);
+        const note = sampled === blocks ? null : SAMPLED_NOTE;
+        return { text, model: llm.model, method: 'llm', note, usage };
       } catch (error) {
         // Cancels a part still in flight beside the one that failed.
         finished.abort();
