@@ -49,9 +49,13 @@ export interface IngestPipelineDeps {
   /** Drops the owner's cached library pages and the document's metadata after a status change. */
   invalidate: (ownerId: string, documentId: string) => Promise<void>;
   pagesPerJob: number;
+  /**
+   * Rows per INSERT statement. On PGlite every statement holds the one session, so they are kept short (a
+   * vector row costs ~5 ms of HNSW maintenance there; a chunk row fills a GIN-indexed tsvector).
+   */
+  rowsPerStatement: { chunks: number; vectors: number };
 }
 
-const CHUNK_INSERT_BATCH = 200;
 const EMBED_BATCH = 32;
 const HEARTBEAT_MS = 15_000;
 
@@ -193,9 +197,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
       const chunks = chunkPages(pages);
       // A retry starts the chunks over; each batch is its own short statement (PGlite serves one session).
       await pipeline.deleteChunks(job.documentId);
-      for (let i = 0; i < chunks.length; i += CHUNK_INSERT_BATCH) {
+      const slice = deps.rowsPerStatement.chunks;
+      for (let i = 0; i < chunks.length; i += slice) {
         await pipeline.insertChunks(
-          chunks.slice(i, i + CHUNK_INSERT_BATCH).map((c) => ({
+          chunks.slice(i, i + slice).map((c) => ({
             id: uuidv7(),
             document_id: job.documentId,
             ord: c.ord,
@@ -251,10 +256,14 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
               windows.map((w) => w.text),
               { task: 'ingest' },
             );
-            await repository.insert(
-              spaceId,
-              windows.map((w, i) => ({ chunkId: w.chunkId, windowOrd: w.windowOrd, vector: vectors[i]! })),
-            );
+            const rows = windows.map((w, i) => ({
+              chunkId: w.chunkId,
+              windowOrd: w.windowOrd,
+              vector: vectors[i]!,
+            }));
+            for (let i = 0; i < rows.length; i += deps.rowsPerStatement.vectors) {
+              await repository.insert(spaceId, rows.slice(i, i + deps.rowsPerStatement.vectors));
+            }
           }
           embedded += batch.length;
           const progress = total > 0 ? Math.min(1, embedded / total) : 1;

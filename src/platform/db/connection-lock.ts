@@ -6,13 +6,25 @@ interface Holder {
   since: number;
 }
 
+interface Waiter {
+  grant: () => void;
+  timer: NodeJS.Timeout;
+  background: boolean;
+  since: number;
+}
+
+/** A background waiter older than this goes first anyway, so jobs keep moving under constant traffic. */
+const BACKGROUND_MAX_WAIT_MS = 250;
+
 /**
- * A FIFO lock over PGlite's single session. Waiting longer than `timeoutMs` fails with DB_BUSY and reports
- * who holds the session, instead of hanging the request (or deadlocking code that forgot its transaction).
+ * A lock over PGlite's single session. Requests go ahead of queued background work (jobs, the outbox relay),
+ * which otherwise adds its statements to every request's wait during ingestion; background work waits at most
+ * BACKGROUND_MAX_WAIT_MS for that. Waiting longer than `timeoutMs` fails with DB_BUSY and reports who holds
+ * the session, instead of hanging the request (or deadlocking code that forgot its transaction).
  */
 export class ConnectionLock {
   #holder: Holder | undefined;
-  #queue: { grant: () => void; timer: NodeJS.Timeout }[] = [];
+  #queue: Waiter[] = [];
   #timeoutMs: number;
   #onBusy: (holder: { label: string; heldMs: number }) => void;
 
@@ -30,13 +42,16 @@ export class ConnectionLock {
   }
 
   acquire(): Promise<void> {
-    const label = describeCaller();
+    const context = requestContext.getStore();
+    const label = context ? `request ${context.requestId}` : 'background task';
     if (!this.#holder) {
       this.#holder = { label, since: performance.now() };
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const entry = {
+      const entry: Waiter = {
+        background: !context,
+        since: performance.now(),
         grant: () => {
           clearTimeout(entry.timer);
           this.#holder = { label, since: performance.now() };
@@ -56,7 +71,20 @@ export class ConnectionLock {
 
   release(): void {
     this.#holder = undefined;
-    this.#queue.shift()?.grant();
+    const next = this.#next();
+    if (next === undefined) return;
+    this.#queue.splice(next, 1)[0]!.grant();
+  }
+
+  /** Index of the waiter to grant: the oldest request, unless background work has waited too long. */
+  #next(): number | undefined {
+    if (this.#queue.length === 0) return undefined;
+    const oldest = this.#queue[0]!;
+    if (oldest.background && performance.now() - oldest.since < BACKGROUND_MAX_WAIT_MS) {
+      const request = this.#queue.findIndex((waiter) => !waiter.background);
+      if (request !== -1) return request;
+    }
+    return 0;
   }
 }
 
@@ -64,9 +92,4 @@ export function dbBusy(): AppError {
   return new AppError('DB_BUSY', 503, 'The database is busy; retry shortly.', {
     headers: { 'retry-after': '1' },
   });
-}
-
-function describeCaller(): string {
-  const ctx = requestContext.getStore();
-  return ctx ? `request ${ctx.requestId}` : 'background task';
 }

@@ -46,9 +46,16 @@ function serializeError(error: unknown): SerializedDbError {
 }
 
 port.on('message', (request: PgliteRequest) => {
+  const started = performance.now();
+  const ms = () => performance.now() - started;
   handle(request).then(
-    (result) => port.postMessage({ id: request.id, ok: true, result } satisfies PgliteReply),
+    (result) => port.postMessage({ id: request.id, ok: true, result, ms: ms() } satisfies PgliteReply),
     (error: unknown) =>
-      port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies PgliteReply),
+      port.postMessage({
+        id: request.id,
+        ok: false,
+        error: serializeError(error),
+        ms: ms(),
+      } satisfies PgliteReply),
   );
 });
