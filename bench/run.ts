@@ -4,12 +4,15 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './lib/args.ts';
+import { seedDatasets } from './lib/data-dir.ts';
 import type { BenchOptions } from './lib/args.ts';
 import { killAllChildrenSync } from './lib/processes.ts';
-import { machineInfo, renderNotes, renderTable, writeReport } from './lib/report.ts';
+import { machineInfo, renderNotes, renderTable, renderTimedTable, writeReport } from './lib/report.ts';
 import type { BenchReport } from './lib/report.ts';
 import { runScenario } from './lib/run-scenario.ts';
 import type { ScenarioResult } from './lib/run-scenario.ts';
+import { runTimedScenario } from './lib/run-timed.ts';
+import type { TimedResult } from './lib/run-timed.ts';
 import { LECTERN_BENCH_ENV, serverKey, startServer } from './lib/servers.ts';
 import type { RunningServer } from './lib/servers.ts';
 import { REFERENCE, scenarios } from './scenarios/index.ts';
@@ -26,8 +29,9 @@ async function runAll(
   options: BenchOptions,
   signal: AbortSignal,
   tmpRoot: string,
-): Promise<ScenarioResult[]> {
+): Promise<{ results: ScenarioResult[]; timed: TimedResult[] }> {
   const results: ScenarioResult[] = [];
+  const timed: TimedResult[] = [];
   let server: RunningServer | undefined;
   try {
     for (const [i, name] of options.scenarios.entries()) {
@@ -38,6 +42,15 @@ async function runAll(
         server = undefined;
         console.log(`${step}: starting ${scenario.server.kind}…`);
         server = await startServer(scenario.server, { tmpRoot, signal });
+      }
+      if ('measure' in scenario) {
+        console.log(`${step}: measuring once…`);
+        const t = await runTimedScenario(scenario, server, signal);
+        console.log(
+          `${step}: ${t.measurements.map((m) => `${m.label} ${m.value.toFixed(1)} ${m.unit}`).join(', ')}`,
+        );
+        timed.push(t);
+        continue;
       }
       console.log(
         `${step}: ${options.warmupSec} s warm-up + ${options.durationSec} s at ${options.connections} connections…`,
@@ -55,7 +68,7 @@ async function runAll(
   const reference = results.find((r) => r.name === REFERENCE);
   for (const r of results)
     r.ratio = reference && reference.reqPerSec > 0 ? r.reqPerSec / reference.reqPerSec : null;
-  return results;
+  return { results, timed };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -72,11 +85,6 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const controller = new AbortController();
-  const capMs = globalCapMs(options);
-  const capTimer = setTimeout(
-    () => controller.abort(new Error(`global time cap of ${capMs / 1000} s hit`)),
-    capMs,
-  );
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       killAllChildrenSync(); // second signal: don't wait for graceful shutdown
@@ -86,12 +94,28 @@ async function main(argv: string[]): Promise<number> {
   };
   for (const sig of SIGNALS) process.on(sig, onSignal);
   process.once('exit', killAllChildrenSync);
+  // A seeded dataset is made once and cached under bench/.data, outside the time cap (the seed has its own).
+  try {
+    await seedDatasets(
+      options.scenarios.map((name) => scenarios[name].server),
+      controller.signal,
+    );
+  } catch (error) {
+    console.error(`bench failed: seeding: ${(error as Error).message}`);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    return 1;
+  }
+  const capMs = globalCapMs(options);
+  const capTimer = setTimeout(
+    () => controller.abort(new Error(`global time cap of ${capMs / 1000} s hit`)),
+    capMs,
+  );
 
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const tmpRoot = await mkdtemp(join(os.tmpdir(), 'lectern-bench-'));
   try {
-    const results = await runAll(options, controller.signal, tmpRoot);
+    const { results, timed } = await runAll(options, controller.signal, tmpRoot);
     const { scenarios: _names, ...settings } = options;
     const report: BenchReport = {
       startedAt,
@@ -101,9 +125,11 @@ async function main(argv: string[]): Promise<number> {
       lecternEnv: LECTERN_BENCH_ENV,
       reference: REFERENCE,
       results,
+      timed,
     };
     const files = await writeReport(report, RESULTS_DIR);
     console.log(`\n${renderTable(report)}\n`);
+    if (timed.length > 0) console.log(`${renderTimedTable(report)}\n`);
     for (const note of renderNotes(report)) console.log(`note: ${note}`);
     console.log(`wrote ${files.map((f) => relative(process.cwd(), f)).join(', ')}`);
     return 0;

@@ -17,13 +17,21 @@ const USAGE = `Usage: lectern <command>
   doctor             check configuration and dependencies, and say how to fix what is wrong
   backup [--out F]   write a SQL dump of the embedded database
   restore <file>     load a SQL dump into an empty DATA_DIR
+  seed [--scale small|medium|large] [--users N] [--password P]
+                     create demo users and documents, processed by the real pipeline (idempotent)
 
 Configuration comes from environment variables (and ./.env); see README.md.
 `;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    out: { type: 'string' },
+    scale: { type: 'string' },
+    users: { type: 'string' },
+    password: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 const [command, ...rest] = positionals;
 
@@ -41,6 +49,8 @@ async function run(): Promise<number> {
       return (await import('./cli/backup.ts')).backup(values.out);
     case 'restore':
       return (await import('./cli/backup.ts')).restore(rest[0]);
+    case 'seed':
+      return (await import('./cli/seed.ts')).seed(values);
     case 'help':
     case undefined:
       process.stdout.write(USAGE);

@@ -1,17 +1,76 @@
-import { mkdtemp } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SEED_PASSWORD, SEED_VERSION, type Scale } from '../../src/cli/seed/seed-plan.ts';
 
 /**
- * The data a Lectern server starts with. Only `empty` exists today; DESIGN §11 adds
- * `{ kind: 'seeded'; scale: number }`, generated once by `lectern seed --scale` into
- * `bench/.data/<seed-version>-<scale>` and copied from there into the run's temp dir.
+ * The data a Lectern server starts with: nothing, or what `lectern seed --scale <scale>` creates (demo users
+ * `demo1@example.com`… with the seed's default password), generated once into `bench/.data/<SEED_VERSION>-<scale>` and
+ * copied from there into the run's temp dir.
  */
-export type DatasetSpec = { kind: 'empty' };
+export type DatasetSpec = { kind: 'empty' } | { kind: 'seeded'; scale: Scale };
+
+export const BENCH_SEED_PASSWORD = DEFAULT_SEED_PASSWORD;
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE_DIR = join(ROOT, 'bench', '.data');
+/** Generous for `small` and `medium` on 2 cores; the seed itself gives up sooner when nothing moves. */
+const SEED_TIMEOUT_MS = 30 * 60_000;
 
 /** A fresh data dir under `tmpRoot` (the invocation's temp dir, deleted at the end of the run). */
-export async function prepareDataDir(spec: DatasetSpec, tmpRoot: string): Promise<string> {
+export async function prepareDataDir(
+  spec: DatasetSpec,
+  tmpRoot: string,
+  signal: AbortSignal,
+): Promise<string> {
   switch (spec.kind) {
     case 'empty':
       return mkdtemp(join(tmpRoot, 'data-empty-'));
+    case 'seeded': {
+      const seeded = await seededDataDir(spec.scale, signal);
+      const dir = await mkdtemp(join(tmpRoot, `data-${spec.scale}-`));
+      await cp(seeded, dir, { recursive: true });
+      return dir;
+    }
   }
+}
+
+/** Makes the cached data dir of every seeded dataset these servers use that is not there yet. */
+export async function seedDatasets(servers: ServerSpecLike[], signal: AbortSignal): Promise<void> {
+  for (const server of servers) {
+    if (server.dataset?.kind === 'seeded') await seededDataDir(server.dataset.scale, signal);
+  }
+}
+
+/** A ServerSpec (servers.ts), of which only the dataset matters here. */
+type ServerSpecLike = { kind: string; dataset?: DatasetSpec };
+
+/** The cached seeded data dir, made first when missing (into a temp name, renamed once complete). */
+async function seededDataDir(scale: Scale, signal: AbortSignal): Promise<string> {
+  const dir = join(CACHE_DIR, `${SEED_VERSION}-${scale}`);
+  if (existsSync(dir)) return dir;
+  await mkdir(CACHE_DIR, { recursive: true });
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  console.log(`seeding the ${scale} dataset once into ${dir} (later runs reuse it)…`);
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
+  const child = spawn(process.execPath, [...process.execArgv, 'bin/lectern.js', 'seed', '--scale', scale], {
+    cwd: ROOT,
+    env: { ...env, DATA_DIR: partial, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    signal,
+    timeout: SEED_TIMEOUT_MS,
+  });
+  child.on('error', () => undefined); // an abort surfaces below as a non-zero exit
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) {
+    await rm(partial, { recursive: true, force: true });
+    signal.throwIfAborted();
+    throw new Error(`lectern seed --scale ${scale} exited with ${code}`);
+  }
+  await rename(partial, dir);
+  return dir;
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioResult } from './run-scenario.ts';
+import type { TimedResult } from './run-timed.ts';
 
 export interface BenchReport {
   startedAt: string;
@@ -14,6 +15,8 @@ export interface BenchReport {
   lecternEnv: Readonly<Record<string, string>>;
   reference: string;
   results: ScenarioResult[];
+  /** Scenarios measured once end to end (ingestion throughput), not under autocannon. */
+  timed: TimedResult[];
 }
 
 export function machineInfo(): Pick<BenchReport, 'node' | 'platform' | 'cpu' | 'loadAverageAtStart'> {
@@ -48,6 +51,15 @@ export function renderTable(report: BenchReport): string {
   ].join('\n');
 }
 
+/** The timed scenarios' figures, one row each. */
+export function renderTimedTable(report: BenchReport): string {
+  if (report.timed.length === 0) return '';
+  const rows = report.timed.flatMap((t) =>
+    t.measurements.map((m) => `| ${t.name} | ${m.label} | ${Number(m.value.toPrecision(4))} ${m.unit} |`),
+  );
+  return ['| scenario | measured | value |', '|---|---|--:|', ...rows].join('\n');
+}
+
 /** Things a reader must not miss: errors, capped runs, server warnings. */
 export function renderNotes(report: BenchReport): string[] {
   const notes: string[] = [];
@@ -57,6 +69,9 @@ export function renderNotes(report: BenchReport): string[] {
     if (r.capped) notes.push(`${r.name}: stopped by the request cap before the duration ended`);
     if (r.serverLogLines > 0)
       notes.push(`${r.name}: server logged ${r.serverLogLines} lines (warn+) under load`);
+  }
+  for (const t of report.timed) {
+    if (t.serverLogLines > 0) notes.push(`${t.name}: server logged ${t.serverLogLines} lines (warn+)`);
   }
   return notes;
 }
@@ -76,8 +91,10 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     renderTable(report),
     '',
+    ...(report.timed.length > 0 ? [renderTimedTable(report), ''] : []),
     ...(notes.length > 0 ? ['Notes:', '', ...notes.map((n) => `- ${n}`), ''] : []),
     ...report.results.map((r) => `- \`${r.name}\` (${r.request}): ${r.description}`),
+    ...report.timed.map((t) => `- \`${t.name}\` (timed, ${t.seconds.toFixed(0)} s): ${t.description}`),
     '',
   ].join('\n');
 }

@@ -7,8 +7,11 @@ import type { Child } from './processes.ts';
 
 export type ServerSpec =
   | { kind: 'ceiling' }
-  /** `env` is for configuration switches a scenario compares against (e.g. CACHE=off later). */
-  | { kind: 'lectern'; dataset: DatasetSpec; env?: Record<string, string> };
+  /**
+   * `env` is for configuration switches a scenario compares against (e.g. CACHE=off); `entry`, a script under
+   * the repository root that starts Lectern in place of `bin/lectern.js serve` (a baseline route added).
+   */
+  | { kind: 'lectern'; dataset: DatasetSpec; env?: Record<string, string>; entry?: string };
 
 export interface RunningServer {
   key: string;
@@ -55,8 +58,8 @@ export async function startServer(
       readyPath = '/';
       break;
     case 'lectern': {
-      const dataDir = await prepareDataDir(spec.dataset, options.tmpRoot);
-      child = spawnNode('lectern', ['bin/lectern.js', 'serve'], {
+      const dataDir = await prepareDataDir(spec.dataset, options.tmpRoot, options.signal);
+      child = spawnNode('lectern', spec.entry ? [spec.entry] : ['bin/lectern.js', 'serve'], {
         cwd: ROOT,
         env: { ...env, ...LECTERN_BENCH_ENV, DATA_DIR: dataDir, ...spec.env },
       });

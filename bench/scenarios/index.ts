@@ -1,10 +1,24 @@
 import { ceiling } from './ceiling.ts';
+import { dedupHit } from './dedup-hit.ts';
+import { documentMetadata } from './document-metadata.ts';
 import { health } from './health.ts';
+import { ingestPages } from './ingest-pages.ts';
+import { libraryList, libraryListNaive, libraryListUncached } from './library-list.ts';
 import { me } from './me.ts';
-import type { Scenario } from './scenario.ts';
+import type { Scenario, TimedScenario } from './scenario.ts';
 
 // Registry order is run order; keep scenarios that share a server next to each other.
-const all = [ceiling, health, me] as const;
+const all = [
+  ceiling,
+  health,
+  me,
+  ingestPages,
+  libraryList,
+  documentMetadata,
+  dedupHit,
+  libraryListUncached,
+  libraryListNaive,
+] as const;
 
 export type ScenarioName = (typeof all)[number]['name'];
 
@@ -20,4 +34,7 @@ export function isScenarioName(name: string): name is ScenarioName {
   return (scenarioNames as readonly string[]).includes(name);
 }
 
-export const scenarios = Object.fromEntries(all.map((s) => [s.name, s])) as Record<ScenarioName, Scenario>;
+export const scenarios = Object.fromEntries(all.map((s) => [s.name, s])) as Record<
+  ScenarioName,
+  Scenario | TimedScenario
+>;

@@ -13,7 +13,7 @@ export interface LoadTarget {
   path: string;
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
 }
 
 export interface Scenario<N extends string = string> {
@@ -26,5 +26,24 @@ export interface Scenario<N extends string = string> {
 
 /** Keeps the literal `name`, so the registry can derive the union of scenario names. */
 export function defineScenario<const N extends string>(scenario: Scenario<N>): Scenario<N> {
+  return scenario;
+}
+
+/** One figure a timed scenario reports (pages per minute, seconds…). */
+export interface Measurement {
+  label: string;
+  value: number;
+  unit: string;
+}
+
+/** A scenario measured once end to end instead of under request load (ingestion throughput). */
+export interface TimedScenario<N extends string = string> {
+  name: N;
+  description: string;
+  server: ServerSpec;
+  measure(ctx: ScenarioContext): Promise<Measurement[]>;
+}
+
+export function defineTimedScenario<const N extends string>(scenario: TimedScenario<N>): TimedScenario<N> {
   return scenario;
 }
