@@ -85,6 +85,12 @@ export function createDocumentsService(deps: DocumentsServiceDeps) {
 
   /** Inserts the document for stored bytes, or finds the owner's existing one with the same bytes. */
   async function create(actor: Actor, stored: StagedUpload, fields: NewDocumentFields): Promise<Created> {
+    // The common duplicate is answered without a transaction; a concurrent one is decided by the unique index.
+    const known = await documents.findBySha256(actor.id, stored.sha256);
+    if (known) {
+      await discard(stored.blobKey);
+      return { document: known, duplicateOf: known.id };
+    }
     const id = uuidv7();
     const created = await deps
       .transaction(async () => {

@@ -2,7 +2,7 @@ import { centralSentences } from './centrality.ts';
 import { isProse, splitSentences } from './sentences.ts';
 import type { Summarizer, Summary } from './summarizer.ts';
 
-const EXTRACTIVE_MODEL = 'local-extractive-v1';
+export const EXTRACTIVE_MODEL = 'local-extractive-v1';
 const NOTE = "Extractive summary: the document's most central sentences, quoted verbatim.";
 const EMPTY_NOTE = 'The document has no text to summarize.';
 

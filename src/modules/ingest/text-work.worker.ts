@@ -1,0 +1,57 @@
+// Worker thread: the CPU-heavy text work of ingestion (Markdown/HTML to text, chunking, LexRank), which
+// takes up to ~0.7 s a call on a large document, so it runs here and never blocks the main event loop.
+// Started by text-worker.ts; one request at a time.
+import { parentPort } from 'node:worker_threads';
+import { chunkPages, type PageText } from './chunking/chunker.ts';
+import { markupToText } from './markup-to-text.ts';
+import { createExtractiveSummarizer } from './summarize/extractive-summarizer.ts';
+import type { SummaryInput } from './summarize/summarizer.ts';
+
+if (!parentPort) throw new Error('text-work.worker.ts must run in a worker thread');
+const port = parentPort;
+
+const summarizer = createExtractiveSummarizer();
+
+const work = {
+  toText: (mime: string, source: string) => markupToText(mime, source),
+  chunk: (pages: readonly PageText[]) => chunkPages(pages),
+  summarize: (input: SummaryInput) => summarizer.summarize(input),
+};
+
+/** What the worker does, by operation; text-worker.ts derives its call types from it. */
+export type TextWork = typeof work;
+export type TextOperation = keyof TextWork;
+
+/** Messages between `text-worker.ts` (main thread) and this worker. */
+export interface TextRequest<K extends TextOperation = TextOperation> {
+  op: K;
+  args: Parameters<TextWork[K]>;
+}
+
+/** Posted once when the modules have loaded; every later message answers one request. */
+export interface TextReady {
+  type: 'ready';
+}
+
+export type TextResponse =
+  | { type: 'result'; value: unknown }
+  | { type: 'error'; name: string; message: string; stack: string | undefined };
+
+async function handle({ op, args }: TextRequest): Promise<unknown> {
+  // `args` was typed against `op` by the sender; the union cannot be narrowed through the lookup.
+  return (work[op] as (...args: unknown[]) => unknown)(...args);
+}
+
+function failure(error: unknown): TextResponse {
+  const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
+  return { type: 'error', name, message, stack };
+}
+
+port.on('message', (request: TextRequest) => {
+  handle(request).then(
+    (value) => port.postMessage({ type: 'result', value } satisfies TextResponse),
+    (error: unknown) => port.postMessage(failure(error)),
+  );
+});
+
+port.postMessage({ type: 'ready' } satisfies TextReady);
