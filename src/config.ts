@@ -46,6 +46,8 @@ const EnvSchema = Type.Object({
   QUEUE_NAME: Type.String({ pattern: '^[a-z0-9-]{1,40}$', default: 'lectern' }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  JOB_LOCK_MS: Type.Integer({ minimum: 1000, default: 30_000 }),
+  RECONCILE_EVERY_MS: Type.Integer({ minimum: 100, default: 60_000 }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
   S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
@@ -66,6 +68,7 @@ const EnvSchema = Type.Object({
   INGEST_MAX_PAGES: Type.Integer({ minimum: 1, default: 2000 }),
   INGEST_PAGES_PER_JOB: Type.Integer({ minimum: 1, maximum: 500, default: 25 }),
   INGEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
+  INGEST_STALLED_AFTER_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -111,7 +114,18 @@ export interface Config {
   cacheEnabled: boolean;
   rateLimit: { enabled: boolean; anonymousPerMinute: number; userPerMinute: number };
   /** `queueName`: the BullMQ queue; deployments sharing one Redis need different names. */
-  jobs: { queueName: string; workerConcurrency: number; outboxPollMs: number };
+  jobs: {
+    queueName: string;
+    workerConcurrency: number;
+    outboxPollMs: number;
+    /**
+     * How long a fleet worker's lock on a running job lasts without renewal (renewed at half of it): a job whose
+     * worker died runs again after about this long, and a blocked event loop loses its lock after it.
+     */
+    lockMs: number;
+    /** How often worker processes run the reconcile sweeps (at start, then every this long). */
+    reconcileEveryMs: number;
+  };
   /** Blob storage: S3-compatible when S3_BUCKET is set, else DATA_DIR/files. */
   s3:
     | {
@@ -146,6 +160,8 @@ export interface Config {
     pagesPerJob: number;
     /** Wall time for one extraction call (a page range, or a whole text document). */
     extractTimeoutMs: number;
+    /** An active document whose heartbeat is older than this lost its job: the sweep re-enqueues its stage. */
+    stalledAfterMs: number;
   };
 }
 
@@ -233,6 +249,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queueName: e.QUEUE_NAME,
       workerConcurrency: e.WORKER_CONCURRENCY,
       outboxPollMs: e.OUTBOX_POLL_MS,
+      lockMs: e.JOB_LOCK_MS,
+      reconcileEveryMs: e.RECONCILE_EVERY_MS,
     },
     s3: e.S3_BUCKET
       ? {
@@ -264,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPages: e.INGEST_MAX_PAGES,
       pagesPerJob: e.INGEST_PAGES_PER_JOB,
       extractTimeoutMs: e.INGEST_TIMEOUT_MS,
+      stalledAfterMs: e.INGEST_STALLED_AFTER_MS,
     },
   };
 }

@@ -12,9 +12,10 @@ import {
   progressChannel,
 } from './modules/documents/index.ts';
 import {
-  createExtractiveSummarizer,
   createLlmSummarizer,
   createPdfExtractor,
+  createTextWorker,
+  textWorkerSummarizer,
 } from './modules/ingest/index.ts';
 import {
   createAccessTokens,
@@ -45,9 +46,6 @@ import { createBlobStorage } from './platform/storage/create-blob-storage.ts';
 import { createUrlSigner } from './platform/storage/url-signer.ts';
 
 const OUTBOX_KEEP_DAYS = 7;
-const RECONCILE_EVERY_MS = 60_000;
-/** A document whose heartbeat is older than this in an active state lost its job (DESIGN §7). */
-const STALLED_AFTER_MS = 60_000;
 
 /**
  * The composition root: picks every adapter from the configuration and wires the modules. The only place
@@ -95,7 +93,8 @@ export async function createDeps(
   const localEmbedder =
     vector.enabled && !ai ? createLocalEmbedder({ cacheDir: config.ai.localModelCacheDir }) : undefined;
   const embedder = vector.enabled ? (ai?.embedder ?? localEmbedder) : undefined;
-  const extractiveSummarizer = createExtractiveSummarizer();
+  const textWorker = createTextWorker();
+  const extractiveSummarizer = textWorkerSummarizer(textWorker);
   const summarizer = ai
     ? createLlmSummarizer({
         llm: ai.llm,
@@ -167,6 +166,7 @@ export async function createDeps(
       outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
     storage,
     pdf,
+    text: textWorker,
     summarizer,
     notify: (documentId, progress) =>
       void pubsub.publish(progressChannel(documentId), progress).catch(() => undefined),
@@ -174,6 +174,8 @@ export async function createDeps(
       await cache.deleteByTags([`owner:${ownerId}`, `doc:${documentId}`]);
     },
     pagesPerJob: config.library.pagesPerJob,
+    rowsPerStatement:
+      database.engine === 'pglite' ? { chunks: 50, vectors: 16 } : { chunks: 500, vectors: 500 },
   });
 
   const queue: Queue<JobPayloads> = createQueue<JobPayloads>(
@@ -188,9 +190,10 @@ export async function createDeps(
     { logger, metrics },
   );
 
-  // Modules register sweeps for work whose heartbeat stopped (DESIGN §7: older than a minute, non-terminal).
-  const reconciler = createReconciler({ intervalMs: RECONCILE_EVERY_MS, logger });
-  reconciler.register('stalled documents', () => ingest.reviveStalled(STALLED_AFTER_MS));
+  // Modules register sweeps for work whose heartbeat stopped (DESIGN §7: by default older than a minute,
+  // non-terminal; INGEST_STALLED_AFTER_MS).
+  const reconciler = createReconciler({ intervalMs: config.jobs.reconcileEveryMs, logger });
+  reconciler.register('stalled documents', () => ingest.reviveStalled(config.library.stalledAfterMs));
   const eventStreams = createEventStreams();
   let background = false;
   return {
@@ -223,6 +226,7 @@ export async function createDeps(
     documents,
     ingest,
     embedder,
+    localEmbedder,
     eventStreams,
     eventLoopDelay,
     checks: healthChecks({ database, vector, redis, storage, queue, embedder: localEmbedder }),
@@ -242,7 +246,7 @@ export async function createDeps(
     async close(): Promise<void> {
       if (background) await Promise.all([outbox.stop(), reconciler.stop()]);
       await queue.close();
-      await Promise.allSettled([pdf.close(), localEmbedder?.close()]);
+      await Promise.allSettled([pdf.close(), textWorker.close(), localEmbedder?.close()]);
       eventLoopDelay.disable();
       await Promise.allSettled([pubsub.close(), cache.close(), storage.close()]);
       redis?.disconnect();

@@ -237,13 +237,16 @@ describe('TRUST_PROXY', () => {
 
 describe('operations endpoints', () => {
   it('/health/ready lists every component with status and latency', async () => {
+    // Embedded, the local embedder loads its word vectors in the background after start.
+    await t.deps.localEmbedder?.ready();
     const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(200);
     const names = res
       .json<{ components: { name: string; status: string; latencyMs: number }[] }>()
       .components.map((c) => `${c.name}:${c.status}`);
-    if (t.engine === 'pglite') expect(names).toEqual(['database:up', 'vector:up', 'storage:up', 'queue:up']);
-    else expect(names).toEqual(['database:up', 'vector:disabled', 'storage:up', 'queue:up', 'redis:up']);
+    if (t.engine === 'pglite') {
+      expect(names).toEqual(['database:up', 'vector:up', 'storage:up', 'queue:up', 'embedder:up']);
+    } else expect(names).toEqual(['database:up', 'vector:disabled', 'storage:up', 'queue:up', 'redis:up']);
   });
 
   it('/health/ready answers 503 problem+json naming the component that is down', async () => {

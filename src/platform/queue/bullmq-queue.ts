@@ -14,6 +14,8 @@ import {
 } from './queue.ts';
 
 const FAILED_KEPT_SECONDS = 24 * 3600;
+/** BullMQ's own default lock; JOB_LOCK_MS overrides it. */
+const DEFAULT_LOCK_MS = 30_000;
 
 /**
  * The fleet queue on BullMQ. Producers fail fast (no offline queue) so an API request never waits on a dead
@@ -21,9 +23,10 @@ const FAILED_KEPT_SECONDS = 24 * 3600;
  */
 export function createBullmqQueue<M extends JobPayloads>(
   definitions: JobDefinitions<M>,
-  options: { redisUrl: string; name: string; logger: Logger },
+  options: { redisUrl: string; name: string; lockMs?: number; logger: Logger },
 ): Queue<M> {
   const { logger } = options;
+  const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
   const events = new EventEmitter();
   const emit = (event: JobEvent): void => {
     events.emit('event', event);
@@ -81,7 +84,14 @@ export function createBullmqQueue<M extends JobPayloads>(
     work({ concurrency }) {
       workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
       workerConnection.on('error', () => undefined);
-      worker = new Worker(options.name, process, { connection: workerConnection, concurrency });
+      // A dead worker's job is found by the others' stalled check once its lock expires: checking as often as
+      // the lock lasts bounds that delay to about twice the lock (https://docs.bullmq.io/guide/jobs/stalled).
+      worker = new Worker(options.name, process, {
+        connection: workerConnection,
+        concurrency,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+      });
       worker.on('error', (error) => logger.warn({ err: error }, 'queue worker error'));
       worker.on('completed', (job: Job, result: JobResult) =>
         emit({ type: 'completed', name: job.name, jobId: job.id ?? '', result }),

@@ -13,7 +13,12 @@ export function createQueue<M extends JobPayloads>(
 ): Queue<M> {
   const queueName = config.jobs.queueName;
   const queue = config.redisUrl
-    ? createBullmqQueue(definitions, { redisUrl: config.redisUrl, name: queueName, logger: deps.logger })
+    ? createBullmqQueue(definitions, {
+        redisUrl: config.redisUrl,
+        name: queueName,
+        lockMs: config.jobs.lockMs,
+        logger: deps.logger,
+      })
     : createMemoryQueue(definitions, deps.logger);
   deps.metrics.observeQueue(queueName, () => queue.stats());
   queue.onEvent((event) => {
