@@ -6,14 +6,13 @@ import type { JobResult } from '../../platform/queue/queue.ts';
 import type { BlobStorage } from '../../platform/storage/blob-storage.ts';
 import type { DocumentStatus } from '../../platform/db/tables.ts';
 import {
-  chunkPages,
   ExtractionError,
   extractionFailure,
   hasTextLayer,
-  markupToText,
   SUMMARY_PROMPT_VERSION,
   type PdfExtractor,
   type Summarizer,
+  type TextWorker,
 } from '../ingest/index.ts';
 import type { DocumentEvents, StageRequest } from './documents.events.ts';
 import type { EmbeddingsRepository } from './embeddings.repository.ts';
@@ -43,6 +42,8 @@ export interface IngestPipelineDeps {
   ) => Promise<void>;
   storage: Pick<BlobStorage, 'get'>;
   pdf: PdfExtractor;
+  /** Markup to text and chunking, in a worker thread: CPU work that would otherwise stall the API. */
+  text: Pick<TextWorker, 'toText' | 'chunk'>;
   summarizer: Summarizer;
   /** Tells progress subscribers; best effort (they also re-read the database). */
   notify: (documentId: string, progress: DocumentProgress) => void;
@@ -155,7 +156,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
         const bytes = await readBlob(document.blob_key);
         if (document.mime !== 'application/pdf') {
           await pipeline.setPageCount(job.documentId, job.generation, 1);
-          const text = markupToText(document.mime, bytes.toString('utf8'));
+          const text = await deps.text.toText(document.mime, bytes.toString('utf8'));
           return storePages(job, [{ page: 1, text }]);
         }
         const { pageCount } = await deps.pdf.inspect(bytes);
@@ -194,7 +195,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
         );
         return 'done';
       }
-      const chunks = chunkPages(pages);
+      const chunks = await deps.text.chunk(pages);
       // A retry starts the chunks over; each batch is its own short statement (PGlite serves one session).
       await pipeline.deleteChunks(job.documentId);
       const slice = deps.rowsPerStatement.chunks;
