@@ -174,6 +174,7 @@ export async function createDeps(
       await cache.deleteByTags([`owner:${ownerId}`, `doc:${documentId}`]);
     },
     pagesPerJob: config.library.pagesPerJob,
+    heartbeatMs: config.library.stalledAfterMs / 4,
     rowsPerStatement:
       database.engine === 'pglite' ? { chunks: 50, vectors: 16 } : { chunks: 500, vectors: 500 },
   });
@@ -193,7 +194,11 @@ export async function createDeps(
   // Modules register sweeps for work whose heartbeat stopped (DESIGN §7: by default older than a minute,
   // non-terminal; INGEST_STALLED_AFTER_MS).
   const reconciler = createReconciler({ intervalMs: config.jobs.reconcileEveryMs, logger });
-  reconciler.register('stalled documents', () => ingest.reviveStalled(config.library.stalledAfterMs));
+  // A stage still waiting in a backlog writes no heartbeat: the backlog's age is added before calling it lost.
+  reconciler.register('stalled documents', async () => {
+    const { oldestWaitingSeconds } = await queue.stats();
+    return ingest.reviveStalled(config.library.stalledAfterMs + oldestWaitingSeconds * 1000);
+  });
   const eventStreams = createEventStreams();
   let background = false;
   return {

@@ -50,6 +50,8 @@ export interface IngestPipelineDeps {
   /** Drops the owner's cached library pages and the document's metadata after a status change. */
   invalidate: (ownerId: string, documentId: string) => Promise<void>;
   pagesPerJob: number;
+  /** How often a long-running stage proves it is alive: well inside the sweep's stalled-after time. */
+  heartbeatMs: number;
   /**
    * Rows per INSERT statement. On PGlite every statement holds the one session, so they are kept short (a
    * vector row costs ~5 ms of HNSW maintenance there; a chunk row fills a GIN-indexed tsvector).
@@ -58,7 +60,6 @@ export interface IngestPipelineDeps {
 }
 
 const EMBED_BATCH = 32;
-const HEARTBEAT_MS = 15_000;
 
 /**
  * The staged ingestion of one document: extract (in page ranges for large PDFs) → chunk → embed → summarize.
@@ -78,7 +79,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
   async function whileBeating<T>(job: StageJob, status: DocumentStatus, work: () => Promise<T>): Promise<T> {
     const timer = setInterval(
       () => void pipeline.beat(job.documentId, job.generation, status).catch(() => undefined),
-      HEARTBEAT_MS,
+      deps.heartbeatMs,
     );
     try {
       return await work();
@@ -161,14 +162,24 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
         }
         const { pageCount } = await deps.pdf.inspect(bytes);
         await pipeline.setPageCount(job.documentId, job.generation, pageCount);
+        // A revived document keeps the pages it has: only ranges with missing pages are extracted again.
+        const stored = new Set(await pipeline.storedPageNumbers(job.documentId));
+        const missing: { from: number; to: number }[] = [];
+        for (let from = 1; from <= pageCount; from += deps.pagesPerJob) {
+          const to = Math.min(pageCount, from + deps.pagesPerJob - 1);
+          for (let page = from; page <= to; page++) {
+            if (!stored.has(page)) {
+              missing.push({ from, to });
+              break;
+            }
+          }
+        }
+        if (missing.length === 0) return storePages(job, []);
         if (pageCount <= deps.pagesPerJob) {
           return storePages(job, await deps.pdf.extractPages(bytes, { from: 1, to: pageCount }));
         }
         await deps.transaction(async () => {
-          for (let from = 1; from <= pageCount; from += deps.pagesPerJob) {
-            const to = Math.min(pageCount, from + deps.pagesPerJob - 1);
-            await requestStage(job, { stage: 'extract-pages', pages: { from, to } });
-          }
+          for (const pages of missing) await requestStage(job, { stage: 'extract-pages', pages });
         });
         return 'done';
       });

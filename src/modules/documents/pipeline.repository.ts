@@ -98,6 +98,15 @@ export function createPipelineRepository(database: Pick<Database, 'executor'>) {
       return row.pages_done;
     },
 
+    async storedPageNumbers(id: string): Promise<number[]> {
+      const rows = await q()
+        .selectFrom('document_pages')
+        .select('page')
+        .where('document_id', '=', id)
+        .execute();
+      return rows.map((r) => r.page);
+    },
+
     loadPages(id: string) {
       return q()
         .selectFrom('document_pages')
