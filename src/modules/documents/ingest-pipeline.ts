@@ -59,7 +59,11 @@ export interface IngestPipelineDeps {
   rowsPerStatement: { chunks: number; vectors: number };
 }
 
-const EMBED_BATCH = 32;
+/**
+ * Chunks per embedding round (one call to the embedder, then a heartbeat). A windowed embedder turns a chunk
+ * into ~25 vectors, each a row in the HNSW index, so its rounds take fewer chunks.
+ */
+const EMBED_BATCH = { windowed: 8, whole: 64 };
 
 /**
  * The staged ingestion of one document: extract (in page ranges for large PDFs) → chunk → embed → summarize.
@@ -251,7 +255,11 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
         const total = document.chunk_count ?? 0;
         let embedded = 0;
         for (;;) {
-          const batch = await repository.pendingChunks(job.documentId, spaceId, EMBED_BATCH);
+          const batch = await repository.pendingChunks(
+            job.documentId,
+            spaceId,
+            embedder.passageWindow ? EMBED_BATCH.windowed : EMBED_BATCH.whole,
+          );
           if (batch.length === 0) break;
           const reused = await repository.reuseByTextHash(
             spaceId,
