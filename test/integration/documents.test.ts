@@ -406,3 +406,19 @@ describe('account deletion', () => {
     );
   });
 });
+
+describe('API reference', () => {
+  it('documents the upload as a multipart form with a binary file', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    }>();
+    const form = doc.paths['/api/v1/documents']!.post!.requestBody!.content['multipart/form-data']!.schema;
+    expect(form).toMatchObject({
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' }, tags: { type: 'string' } },
+    });
+  });
+});

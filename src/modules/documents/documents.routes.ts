@@ -18,6 +18,7 @@ import {
   Reprocess,
   Summary,
   TagCounts,
+  UploadForm,
   UploadResult,
 } from './documents.schema.ts';
 import type { DocumentsService, StagedUpload } from './documents.service.ts';
@@ -58,6 +59,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncTy
             'DOCUMENT_UNSUPPORTED_TYPE / DOCUMENT_TYPE_MISMATCH, 422 DOCUMENT_EMPTY.',
           security,
           consumes: ['multipart/form-data'],
+          streamedBody: UploadForm,
           response: { 200: UploadResult, 201: UploadResult },
         },
       },

@@ -65,6 +65,14 @@ export const UploadResult = Type.Composite([
   }),
 ]);
 
+/** The multipart form of an upload, for the OpenAPI document (the handler reads the stream itself). */
+export const UploadForm = Type.Object({
+  file: Type.String({ format: 'binary', description: 'PDF, plain text, Markdown or HTML' }),
+  title: Type.Optional(Title),
+  tags: Type.Optional(Type.String({ description: 'comma-separated, e.g. `physics,notes`' })),
+  kind: Type.Optional(Kind),
+});
+
 export const ListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),

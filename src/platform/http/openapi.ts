@@ -1,6 +1,16 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * The documented form of a body the handler streams itself (multipart uploads): shown in the OpenAPI
+     * document, never used to validate (the body is not parsed before the handler runs).
+     */
+    streamedBody?: unknown;
+  }
+}
 
 /** OpenAPI 3.1 generated from the route schemas; the reference UI at /docs and the JSON at /docs/json. */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
@@ -19,6 +29,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           bearer: { type: 'http', scheme: 'bearer', description: 'JWT access token or API token (`lct_…`).' },
         },
       },
+    },
+    transform: ({ schema, url }) => {
+      if (!schema?.streamedBody) return { schema, url };
+      const { streamedBody, ...rest } = schema;
+      return { schema: { ...rest, body: streamedBody } as FastifySchema, url };
     },
   });
   await app.register(swaggerUi, {
