@@ -1,14 +1,11 @@
 // Worker thread: the CPU-heavy text work of ingestion (Markdown/HTML to text, chunking, LexRank), which
 // takes up to ~0.7 s a call on a large document, so it runs here and never blocks the main event loop.
 // Started by text-worker.ts; one request at a time.
-import { parentPort } from 'node:worker_threads';
+import { serveRequests } from '../../platform/worker-threads/serial-worker.ts';
 import { chunkPages, type PageText } from './chunking/chunker.ts';
 import { markupToText } from './markup-to-text.ts';
 import { createExtractiveSummarizer } from './summarize/extractive-summarizer.ts';
 import type { SummaryInput } from './summarize/summarizer.ts';
-
-if (!parentPort) throw new Error('text-work.worker.ts must run in a worker thread');
-const port = parentPort;
 
 const summarizer = createExtractiveSummarizer();
 
@@ -28,30 +25,23 @@ export interface TextRequest<K extends TextOperation = TextOperation> {
   args: Parameters<TextWork[K]>;
 }
 
-/** Posted once when the modules have loaded; every later message answers one request. */
-export interface TextReady {
-  type: 'ready';
+export interface TextFailure {
+  type: 'error';
+  name: string;
+  message: string;
+  stack: string | undefined;
 }
 
-export type TextResponse =
-  | { type: 'result'; value: unknown }
-  | { type: 'error'; name: string; message: string; stack: string | undefined };
+export type TextResponse = { type: 'result'; value: unknown } | TextFailure;
 
-async function handle({ op, args }: TextRequest): Promise<unknown> {
+function handle({ op, args }: TextRequest): unknown {
   // `args` was typed against `op` by the sender; the union cannot be narrowed through the lookup.
   return (work[op] as (...args: unknown[]) => unknown)(...args);
 }
 
-function failure(error: unknown): TextResponse {
+function failure(error: unknown): TextFailure {
   const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
   return { type: 'error', name, message, stack };
 }
 
-port.on('message', (request: TextRequest) => {
-  handle(request).then(
-    (value) => port.postMessage({ type: 'result', value } satisfies TextResponse),
-    (error: unknown) => port.postMessage(failure(error)),
-  );
-});
-
-port.postMessage({ type: 'ready' } satisfies TextReady);
+serveRequests<TextRequest, TextResponse>(handle, failure);

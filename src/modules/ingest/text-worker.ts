@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import { createSerialWorker } from '../../platform/worker-threads/serial-worker.ts';
 import type { Chunk, PageText } from './chunking/chunker.ts';
 import { EXTRACTIVE_MODEL } from './summarize/extractive-summarizer.ts';
 import type { Summarizer, Summary, SummaryInput } from './summarize/summarizer.ts';
-import type { TextOperation, TextReady, TextRequest, TextResponse, TextWork } from './text-work.worker.ts';
+import type { TextFailure, TextOperation, TextRequest, TextResponse, TextWork } from './text-work.worker.ts';
 
 export interface TextWorkerOptions {
   /** Wall time one call may take in the worker, start-up and queueing excluded (default 120 s). */
@@ -23,8 +23,6 @@ export interface TextWorker {
 
 type Result<K extends TextOperation> = Awaited<ReturnType<TextWork[K]>>;
 
-const WORKER_URL = new URL('./text-work.worker.ts', import.meta.url);
-
 // Rebuilt by name so callers can keep telling them apart (chunkPages throws RangeError on bad input).
 const BUILT_IN_ERRORS: Record<string, ErrorConstructor> = {
   EvalError,
@@ -35,25 +33,7 @@ const BUILT_IN_ERRORS: Record<string, ErrorConstructor> = {
   URIError,
 };
 
-function startWorker(): Promise<Worker> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL);
-    // An idle worker must not keep the process alive; a pending call's timer does.
-    worker.unref();
-    const fail = (error: Error) => {
-      void worker.terminate();
-      reject(error);
-    };
-    const exited = (code: number) => fail(new Error(`Text worker exited with code ${code} while starting`));
-    worker.once('error', fail).once('exit', exited);
-    worker.once('message', (_ready: TextReady) => {
-      worker.off('error', fail).off('exit', exited);
-      resolve(worker);
-    });
-  });
-}
-
-function toError(response: Extract<TextResponse, { type: 'error' }>): Error {
+function toError(response: TextFailure): Error {
   const error = new (BUILT_IN_ERRORS[response.name] ?? Error)(response.message);
   error.name = response.name;
   // The worker's stack says where it failed; one taken here would only show the message handler.
@@ -67,8 +47,6 @@ function timeoutError(op: TextOperation, timeoutMs: number): Error {
   return error;
 }
 
-const closedError = () => new Error('Text worker is closed');
-
 /**
  * CPU-heavy text work on one long-lived worker thread, started on first use. Calls run one at a time in
  * arrival order. A call that times out or crashes the worker terminates it, and the next call starts a
@@ -76,69 +54,22 @@ const closedError = () => new Error('Text worker is closed');
  */
 export function createTextWorker(options: TextWorkerOptions = {}): TextWorker {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  let worker: Worker | undefined;
-  let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  function retire(stale: Worker): void {
-    if (worker === stale) worker = undefined;
-    void stale.terminate();
-  }
-
-  function send<K extends TextOperation>(target: Worker, request: TextRequest<K>): Promise<Result<K>> {
-    return new Promise((resolve, reject) => {
-      const settle = (error: Error | undefined, value?: unknown) => {
-        clearTimeout(timer);
-        target.off('message', onMessage).off('error', onError).off('exit', onExit);
-        if (error) reject(error);
-        else resolve(value as Result<K>);
-      };
-      const onMessage = (response: TextResponse) =>
-        response.type === 'result' ? settle(undefined, response.value) : settle(toError(response));
-      // An uncaught error or a heap overflow (ERR_WORKER_OUT_OF_MEMORY) kills the worker; retryable.
-      const onError = (error: Error) => {
-        retire(target);
-        settle(error);
-      };
-      const onExit = (code: number) => {
-        retire(target);
-        settle(closed ? closedError() : new Error(`Text worker exited with code ${code}`));
-      };
-      const timer = setTimeout(() => {
-        retire(target);
-        settle(timeoutError(request.op, timeoutMs));
-      }, timeoutMs);
-      target.on('message', onMessage).on('error', onError).on('exit', onExit);
-      target.postMessage(request);
-    });
-  }
-
-  async function call<K extends TextOperation>(request: TextRequest<K>): Promise<Result<K>> {
-    if (closed) throw closedError();
-    const current = (worker ??= await startWorker());
-    if (closed) {
-      retire(current);
-      throw closedError();
-    }
-    return send(current, request);
-  }
-
-  function enqueue<K extends TextOperation>(op: K, ...args: Parameters<TextWork[K]>): Promise<Result<K>> {
-    const result = queue.then(() => call({ op, args }));
-    queue = result.catch(() => undefined);
-    return result;
-  }
+  const worker = createSerialWorker<TextRequest, TextResponse>({
+    url: new URL('./text-work.worker.ts', import.meta.url),
+    name: 'Text worker',
+    timeoutMs,
+    timeoutError: ({ op }) => timeoutError(op, timeoutMs),
+    toError,
+    closedError: () => new Error('Text worker is closed'),
+  });
+  const run = <K extends TextOperation>(op: K, ...args: Parameters<TextWork[K]>) =>
+    worker.call({ op, args }) as Promise<Result<K>>;
 
   return {
-    toText: (mime, source) => enqueue('toText', mime, source),
-    chunk: (pages) => enqueue('chunk', pages),
-    summarize: (input) => enqueue('summarize', input),
-    async close() {
-      closed = true;
-      const current = worker;
-      worker = undefined;
-      await current?.terminate();
-    },
+    toText: (mime, source) => run('toText', mime, source),
+    chunk: (pages) => run('chunk', pages),
+    summarize: (input) => run('summarize', input),
+    close: () => worker.close(),
   };
 }
 

@@ -1,15 +1,12 @@
 // Worker thread: pdf.js (via unpdf's serverless build) parses on the thread that calls it, so it runs
 // here and never blocks the main event loop. Started by pdf-extractor.ts; one request at a time.
-import { parentPort } from 'node:worker_threads';
 import { getDocumentProxy, getResolvedPDFJS } from 'unpdf';
+import { serveRequests } from '../../../platform/worker-threads/serial-worker.ts';
 import { extractionFailure, ExtractionError } from './extraction-error.ts';
 import { pageText } from './page-text.ts';
-import type { PageText, PdfLimits, PdfReady, PdfRequest, PdfResponse } from './pdf-worker-protocol.ts';
+import type { PageText, PdfFailure, PdfLimits, PdfRequest, PdfResponse } from './pdf-worker-protocol.ts';
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
-
-if (!parentPort) throw new Error('pdf-extract.worker.ts must run in a worker thread');
-const port = parentPort;
 
 function looksLikePdf(bytes: Uint8Array): boolean {
   // pdf.js accepts the header anywhere in the first 1 KiB.
@@ -73,19 +70,12 @@ async function handle(request: PdfRequest): Promise<{ pageCount: number } | Page
   }
 }
 
-function failure(error: unknown): PdfResponse {
+function failure(error: unknown): PdfFailure {
   if (error instanceof ExtractionError)
     return { type: 'failure', reason: error.reason, message: error.message };
   const { name, message } = error instanceof Error ? error : new Error(String(error));
   return { type: 'error', name, message };
 }
 
-port.on('message', (request: PdfRequest) => {
-  handle(request).then(
-    (value) => port.postMessage({ type: 'result', value } satisfies PdfResponse),
-    (error: unknown) => port.postMessage(failure(error)),
-  );
-});
-
 await getResolvedPDFJS();
-port.postMessage({ type: 'ready' } satisfies PdfReady);
+serveRequests<PdfRequest, PdfResponse>(handle, failure);

@@ -15,12 +15,8 @@ export interface PageText {
   text: string;
 }
 
-/** Posted once when pdf.js has loaded; every later message answers one request. */
-export interface PdfReady {
-  type: 'ready';
-}
-
-export type PdfResponse =
-  | { type: 'result'; value: { pageCount: number } | PageText[] }
+export type PdfFailure =
   | { type: 'failure'; reason: ExtractionReason; message: string }
   | { type: 'error'; name: string; message: string };
+
+export type PdfResponse = { type: 'result'; value: { pageCount: number } | PageText[] } | PdfFailure;
