@@ -146,6 +146,28 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
     }
   }
 
+  /**
+   * Moves the document from `from` to `to` and, in the same transaction, does what follows (requests the next
+   * stage, or publishes `document.ready`); skipped when another job got there first.
+   */
+  async function moveOn(
+    job: StageJob,
+    from: DocumentStatus,
+    to: DocumentStatus,
+    extra: Parameters<PipelineRepository['advance']>[4],
+    then: (row: { owner_id: string }) => Promise<void>,
+  ): Promise<JobResult> {
+    const moved = await deps.transaction(async () => {
+      const row = await pipeline.advance(job.documentId, job.generation, [from], to, extra);
+      if (row) await then(row);
+      return row;
+    });
+    if (!moved) return 'skipped';
+    tell(job.documentId, moved);
+    await deps.invalidate(moved.owner_id, job.documentId);
+    return 'done';
+  }
+
   return {
     async extract(job: StageJob): Promise<JobResult> {
       const document = await pipeline.advance(
@@ -230,19 +252,10 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
         );
         if (!(await pipeline.beat(job.documentId, job.generation, 'extracting'))) return 'skipped';
       }
-      const moved = await deps.transaction(async () => {
-        const row = await pipeline.advance(job.documentId, job.generation, ['extracting'], 'embedding', {
-          chunk_count: chunks.length,
-        });
-        if (!row) return undefined;
+      return moveOn(job, 'extracting', 'embedding', { chunk_count: chunks.length }, async () => {
         await pipeline.deletePages(job.documentId);
         await requestStage(job, { stage: 'embed' });
-        return row;
       });
-      if (!moved) return 'skipped';
-      tell(job.documentId, moved);
-      await deps.invalidate(moved.owner_id, job.documentId);
-      return 'done';
     },
 
     async embed(job: StageJob): Promise<JobResult> {
@@ -292,17 +305,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
         }
         embedding = 'done';
       }
-      const moved = await deps.transaction(async () => {
-        const row = await pipeline.advance(job.documentId, job.generation, ['embedding'], 'summarizing', {
-          embedding,
-        });
-        if (row) await requestStage(job, { stage: 'summarize' });
-        return row;
-      });
-      if (!moved) return 'skipped';
-      tell(job.documentId, moved);
-      await deps.invalidate(moved.owner_id, job.documentId);
-      return 'done';
+      return moveOn(job, 'embedding', 'summarizing', { embedding }, () =>
+        requestStage(job, { stage: 'summarize' }),
+      );
     },
 
     async summarize(job: StageJob): Promise<JobResult> {
@@ -327,22 +332,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
           inputSha256: summary.model === deps.summarizer.model ? inputSha256 : '',
         });
       }
-      const ready = await deps.transaction(async () => {
-        const row = await pipeline.advance(job.documentId, job.generation, ['summarizing'], 'ready', {
-          stage_progress: 1,
-        });
-        if (row) {
-          await deps.publish('document.ready', job.documentId, {
-            documentId: job.documentId,
-            ownerId: row.owner_id,
-          });
-        }
-        return row;
-      });
-      if (!ready) return 'skipped';
-      tell(job.documentId, ready);
-      await deps.invalidate(ready.owner_id, job.documentId);
-      return 'done';
+      return moveOn(job, 'summarizing', 'ready', { stage_progress: 1 }, (row) =>
+        deps.publish('document.ready', job.documentId, { documentId: job.documentId, ownerId: row.owner_id }),
+      );
     },
 
     /** After a stage's last attempt: the document fails with the last error, worded for its owner. */
