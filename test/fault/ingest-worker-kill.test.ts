@@ -1,9 +1,12 @@
-// Workers SIGKILLed in the middle of ingestion (DESIGN §2, §7): fleet mode, BullMQ with a short lock and stalled
-// check, vectors through a PGlite served by pglite-socket. The database is the source of truth: the reconcile
-// sweep and BullMQ's stalled check bring every document to `ready` exactly once, with the same chunks and
-// vectors a run without faults produces from the same files on the same build.
+// Workers SIGKILLed, and Redis killed with every queued job in it, in the middle of ingestion (DESIGN §2, §7):
+// fleet mode, BullMQ with a short lock and stalled check, vectors through a PGlite served by pglite-socket. The
+// database is the source of truth: the reconcile sweep, the outbox's retried enqueues and BullMQ's stalled check
+// bring every document to `ready` exactly once, with the same chunks and vectors a run without faults produces
+// from the same files on the same build.
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generatePdf, sampleProse } from '../fixtures/pdfs.ts';
@@ -11,6 +14,7 @@ import {
   killAllProcesses,
   pollUntil,
   register,
+  request,
   startServe,
   uniqueEmail,
   type ServeProcess,
@@ -19,8 +23,13 @@ import {
 import { testEnv } from '../harness/env.ts';
 import { multipart, type FilePart } from '../harness/library.ts';
 import { copyDataDir } from '../harness/pglite-template.ts';
-import { startRedis, type RedisServer } from '../harness/servers.ts';
-import { fleetEnv, tempDataDir } from './backends.ts';
+import {
+  fleetEnv,
+  rawRedisPing,
+  startRestartableRedis,
+  tempDataDir,
+  type RestartableRedis,
+} from './backends.ts';
 import { startPgliteSocket, type PgliteSocket } from './pglite-socket.ts';
 import { killWorkers, startWorker, type WorkerProcess } from './worker-process.ts';
 
@@ -38,11 +47,18 @@ const WORKERS = 2;
 /** How long each kill waits for its moment, and the documents for their end, before the test gives up. */
 const KILL_MOMENT_DEADLINE_MS = 30_000;
 const SETTLE_DEADLINE_MS = 120_000;
+/**
+ * How long Redis stays down: past JOB_LOCK_MS plus INGEST_STALLED_AFTER_MS, so every heartbeat the lost jobs
+ * stopped is stale by its return, and the outbox's enqueue retries back off a few rounds meanwhile.
+ */
+const REDIS_OUTAGE_MS = 6_000;
+/** The API is probed this often (two requests) while Redis is down. */
+const PROBE_EVERY_MS = 100;
 const PASSWORD = 'correct horse battery staple';
 
 let socket: PgliteSocket | undefined;
 let pgliteDir: string | undefined;
-let redis: RedisServer | undefined;
+let redis: RestartableRedis | undefined;
 let data: Awaited<ReturnType<typeof tempDataDir>> | undefined;
 let client: pg.Client | undefined;
 let env: Record<string, string>;
@@ -59,7 +75,7 @@ beforeAll(async () => {
   pgliteDir = await copyDataDir(testEnv().pgliteTemplate());
   [socket, redis, data] = await Promise.all([
     startPgliteSocket({ dataDir: path.join(pgliteDir, 'db') }),
-    startRedis(),
+    startRestartableRedis(),
     tempDataDir(),
   ]);
   env = {
@@ -112,25 +128,58 @@ async function startWorkers(): Promise<WorkerProcess[]> {
   return started;
 }
 
-async function upload(session: Session, file: FilePart): Promise<string> {
+/** POSTs one file; the answer as it came (an outage may answer something else than 201). */
+async function post(
+  session: Session,
+  file: FilePart,
+): Promise<{ status: number; type: string; json: unknown }> {
   const body = multipart({}, [file]);
   const res = await fetch(`${serve.url}/api/v1/documents`, {
     method: 'POST',
     headers: { authorization: `Bearer ${session.tokens.accessToken}`, 'content-type': body.contentType },
     body: body.payload,
+    signal: AbortSignal.timeout(30_000),
   });
-  const json = (await res.json()) as { id: string };
-  expect(res.status, JSON.stringify(json)).toBe(201);
-  return json.id;
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() };
+}
+
+async function upload(session: Session, file: FilePart): Promise<string> {
+  const res = await post(session, file);
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  return (res.json as { id: string }).id;
+}
+
+interface Batch {
+  session: Session;
+  ids: Map<string, string>;
 }
 
 /** Uploads the batch as a new user; document ids by file name. */
-async function uploadBatch(prefix: string): Promise<{ session: Session; ids: Map<string, string> }> {
+async function uploadBatch(prefix: string): Promise<Batch> {
   const session = await register(serve.url, uniqueEmail(prefix), PASSWORD);
   const ids = new Map<string, string>();
   for (const file of files) ids.set(file.fileName, await upload(session, file));
   return { session, ids };
 }
+
+/**
+ * Deletes a batch's documents, so the next run embeds its chunks itself instead of copying these vectors
+ * (identical text reuses its vector).
+ */
+async function deleteBatch({ session, ids }: Batch): Promise<void> {
+  for (const id of ids.values()) {
+    const res = await fetch(`${serve.url}/api/v1/documents/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${session.tokens.accessToken}` },
+    });
+    expect(res.status).toBe(204);
+  }
+  const { rows } = await client!.query<{ n: number }>('select count(*)::int as n from chunk_embeddings');
+  expect(rows[0]!.n).toBe(0);
+}
+
+/** The batch a fault case left behind (all ready when it passed), deleted by the next case. */
+let leftover: Batch | undefined;
 
 interface Progress {
   id: string;
@@ -253,6 +302,44 @@ const brief = (rows: Progress[], ids: Map<string, string>) => {
     .join(' ');
 };
 
+/** Warnings and errors every process logged since `sinceMs` (epoch), by message; the sweeps' revivals counted. */
+function warningsSince(sinceMs: number): Record<string, number> {
+  const warnings = new Map<string, number>();
+  for (const line of [...serve.lines, ...everyWorker.flatMap((w) => w.lines)]) {
+    if (Number(line.level) < 40 || Date.parse(String(line.time)) < sinceMs) continue;
+    const count = line.msg === 're-enqueued stalled work' ? Number(line.revived) : 1;
+    warnings.set(String(line.msg), (warnings.get(String(line.msg)) ?? 0) + count);
+  }
+  return Object.fromEntries(warnings);
+}
+
+/** Every document ready once, with the chunks and vectors of the run without faults (by file name). */
+function expectLikeClean(got: Map<string, Facts>): void {
+  for (const [name, f] of got) {
+    const clean = expected!.get(name)!;
+    expect({ name, status: f.status, error: f.error }).toEqual({ name, status: 'ready', error: null });
+    expect({
+      name,
+      readyEvents: f.readyEvents,
+      summaries: f.summaries,
+      leftoverPages: f.leftoverPages,
+    }).toEqual({ name, readyEvents: 1, summaries: 1, leftoverPages: 0 });
+    // No duplicate chunks ((document_id, ord) is unique, so a duplicate would show as a different count).
+    expect({ name, chunks: f.chunks, distinctOrds: f.distinctOrds, chunkCount: f.chunkCount }).toEqual({
+      name,
+      chunks: clean.chunks,
+      distinctOrds: clean.chunks,
+      chunkCount: clean.chunks,
+    });
+    expect({ name, digest: f.chunkDigest }).toEqual({ name, digest: clean.chunkDigest });
+    expect({ name, embeddings: f.embeddings, digest: f.embeddingDigest }).toEqual({
+      name,
+      embeddings: clean.embeddings,
+      digest: clean.embeddingDigest,
+    });
+  }
+}
+
 /** Waits for `when`, then SIGKILLs every worker and starts fresh ones; the documents as the kill found them. */
 async function killWorkersWhen(
   what: string,
@@ -293,21 +380,14 @@ it('ingests the batch without faults: the counts every later run must reproduce'
     expect(f.embeddings).toBeGreaterThanOrEqual(f.chunks);
     expect(f.readyEvents).toBe(1);
   }
-  // Deleted, so the next run embeds its chunks itself instead of copying these vectors (identical text).
-  for (const id of ids.values()) {
-    const res = await fetch(`${serve.url}/api/v1/documents/${id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${session.tokens.accessToken}` },
-    });
-    expect(res.status).toBe(204);
-  }
-  const { rows } = await client!.query<{ n: number }>('select count(*)::int as n from chunk_embeddings');
-  expect(rows[0]!.n).toBe(0);
+  await deleteBatch({ session, ids });
 });
 
 it('SIGKILLed workers while extracting and while embedding: every document ready once, same chunks and vectors', async () => {
   expect(expected, 'the run without faults').toBeDefined();
-  const { ids } = await uploadBatch('ingest-kill');
+  const startedAt = Date.now();
+  const uploaded = await uploadBatch('ingest-kill');
+  const { ids } = uploaded;
   const pdfId = ids.get('manual.pdf')!;
   const started = performance.now();
 
@@ -325,41 +405,144 @@ it('SIGKILLed workers while extracting and while embedding: every document ready
 
   const { ms, timeline } = await settle(ids);
   const got = await facts(ids);
-  // Warnings and errors of every process (the sweeps' "re-enqueued stalled work" among them), by message.
-  const warnings = new Map<string, number>();
-  for (const line of [...serve.lines, ...everyWorker.flatMap((w) => w.lines)]) {
-    const count = line.msg === 're-enqueued stalled work' ? Number(line.revived) : 1;
-    if (Number(line.level) >= 40)
-      warnings.set(String(line.msg), (warnings.get(String(line.msg)) ?? 0) + count);
-  }
   console.log(
     `ingest after two kills: settled ${ms} ms after the second kill, ` +
       `${Math.round(performance.now() - started)} ms from upload (${timeline}); ` +
-      `now ${brief(await progress(ids), ids)}; warnings: ${JSON.stringify(Object.fromEntries(warnings))}`,
+      `now ${brief(await progress(ids), ids)}; warnings: ${JSON.stringify(warningsSince(startedAt))}`,
   );
-
-  for (const [name, f] of got) {
-    const clean = expected!.get(name)!;
-    expect({ name, status: f.status, error: f.error }).toEqual({ name, status: 'ready', error: null });
-    expect({
-      name,
-      readyEvents: f.readyEvents,
-      summaries: f.summaries,
-      leftoverPages: f.leftoverPages,
-    }).toEqual({ name, readyEvents: 1, summaries: 1, leftoverPages: 0 });
-    // No duplicate chunks ((document_id, ord) is unique, so a duplicate would show as a different count).
-    expect({ name, chunks: f.chunks, distinctOrds: f.distinctOrds, chunkCount: f.chunkCount }).toEqual({
-      name,
-      chunks: clean.chunks,
-      distinctOrds: clean.chunks,
-      chunkCount: clean.chunks,
-    });
-    expect({ name, digest: f.chunkDigest }).toEqual({ name, digest: clean.chunkDigest });
-    expect({ name, embeddings: f.embeddings, digest: f.embeddingDigest }).toEqual({
-      name,
-      embeddings: clean.embeddings,
-      digest: clean.embeddingDigest,
-    });
-  }
+  expectLikeClean(got);
+  leftover = uploaded;
   // Two kill moments, two restarts and the settle deadline: more than the fault project's 180 s at worst.
+}, 240_000);
+
+/** BullMQ's sorted set of job schedulers for the queue (QUEUE_NAME's default), and the one the workers set. */
+const SCHEDULERS = 'bull:lectern:repeat';
+const PRUNE = 'maintenance.prune';
+
+/** BullMQ's job lists and sets for the queue (QUEUE_NAME's default) on a direct connection. */
+async function queuedJobs(raw: Redis): Promise<Record<string, number>> {
+  const key = (state: string) => `bull:lectern:${state}`;
+  const [wait, active, delayed, prioritized] = await Promise.all([
+    raw.llen(key('wait')),
+    raw.llen(key('active')),
+    raw.zcard(key('delayed')),
+    raw.zcard(key('prioritized')),
+  ]);
+  return { wait, active, delayed, prioritized };
+}
+
+interface Answer {
+  route: string;
+  status: number;
+  type: string;
+  code?: string;
+}
+
+it('Redis killed with its queued jobs while documents extract and embed: the API answers, uploads are taken, every document ready once, same chunks and vectors', async () => {
+  expect(expected, 'the run without faults').toBeDefined();
+  if (leftover) await deleteBatch(leftover);
+  leftover = undefined;
+  const startedAt = Date.now();
+  const uploaded = await uploadBatch('ingest-redis');
+  const { session, ids } = uploaded;
+  const auth = { authorization: `Bearer ${session.tokens.accessToken}` };
+  const pdfId = ids.get('manual.pdf')!;
+  // Registered before the outage: signing up through one is redis-outage.test.ts's subject, not this one's.
+  const late = await register(serve.url, uniqueEmail('ingest-redis-late'), PASSWORD);
+  const lateFile = files.find((f) => f.fileName === 'memo.txt')!;
+
+  // The throwaway Redis persists nothing (`--save ''`, no AOF): what it holds dies with its process. A marker
+  // written now shows after the restart that the data really went.
+  const marker = `lectern-fault:${randomUUID()}`;
+  const raw = new Redis(redis!.url, { maxRetriesPerRequest: 0 });
+  let queued: Record<string, number>;
+  let rows: Progress[];
+  try {
+    expect(await raw.config('GET', 'save')).toEqual(['save', '']);
+    expect(await raw.config('GET', 'appendonly')).toEqual(['appendonly', 'no']);
+    await raw.set(marker, 'written before the kill');
+    // Some document extracting (page ranges or its chunk stage still to run: jobs in the queue, or running)
+    // while another embeds. Which ones depends on how the workers took the jobs (FIFO, two at a time).
+    const seen: string[] = [];
+    rows = await pollUntil(
+      'a document extracting while another embeds',
+      async () => {
+        const now = await progress(ids);
+        if (seen.at(-1) !== brief(now, ids)) seen.push(brief(now, ids));
+        const stages = new Set(now.map((r) => r.status));
+        return stages.has('extracting') && stages.has('embedding') ? now : undefined;
+      },
+      KILL_MOMENT_DEADLINE_MS,
+      25,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; seen: ${seen.join(' → ')}`);
+    });
+    queued = await queuedJobs(raw);
+    expect(await raw.zscore(SCHEDULERS, PRUNE), 'the prune schedule before the kill').not.toBeNull();
+  } finally {
+    raw.disconnect();
+  }
+  await redis!.kill();
+  const killed = performance.now();
+
+  // While Redis is down: an upload, and the library read over and over.
+  const answers: Answer[] = [];
+  const lateUpload = post(late, lateFile).then((answer) => ({ ...answer, ms: performance.now() - killed }));
+  lateUpload.catch(() => undefined); // awaited below; not unhandled if a probe throws first
+  while (performance.now() - killed < REDIS_OUTAGE_MS) {
+    for (const [route, url] of [
+      ['GET /documents', `${serve.url}/api/v1/documents`],
+      ['GET /documents/:id', `${serve.url}/api/v1/documents/${pdfId}`],
+    ] as const) {
+      const res = await request(url, { headers: auth, timeoutMs: 10_000 });
+      const code = (res.json as { code?: string } | undefined)?.code;
+      answers.push({ route, status: res.status, type: String(res.headers['content-type']), code });
+    }
+    // Paced well inside RATE_LIMIT_USER_PER_MINUTE, which the per-process memory limiter enforces meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+  }
+  const lateAnswer = await lateUpload;
+  const outageMs = performance.now() - killed;
+  await expect(rawRedisPing(redis!.port)).rejects.toThrow();
+  await redis!.restart();
+  const restarted = performance.now();
+  const fresh = new Redis(redis!.url, { maxRetriesPerRequest: 0 });
+  try {
+    expect(await fresh.get(marker), 'a key written before the kill').toBeNull();
+    // The workers put the schedule of the daily prune back (it lived only in the Redis that was lost).
+    await pollUntil(
+      'the prune schedule back in Redis',
+      async () => ((await fresh.zscore(SCHEDULERS, PRUNE)) === null ? undefined : true),
+      10_000,
+    );
+  } finally {
+    fresh.disconnect();
+  }
+  const statuses = new Map<string, number>();
+  for (const { route, status } of answers)
+    statuses.set(`${route} ${status}`, (statuses.get(`${route} ${status}`) ?? 0) + 1);
+  console.log(
+    `ingest Redis kill: at ${brief(rows, ids)} with BullMQ holding ${JSON.stringify(queued)}; down ` +
+      `${Math.round(outageMs)} ms; answers meanwhile ${JSON.stringify(Object.fromEntries(statuses))}; upload ` +
+      `meanwhile ${lateAnswer.status} in ${Math.round(lateAnswer.ms)} ms`,
+  );
+  // The API answered throughout: reads come from SQL (the cache falls back to memory, so do the rate limiters).
+  expect(answers.length).toBeGreaterThanOrEqual(10);
+  expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+  // An upload is a SQL commit with its outbox row: acknowledged while the queue is down, enqueued once it is back.
+  expect(lateAnswer.status, JSON.stringify(lateAnswer.json)).toBe(201);
+  const lateId = (lateAnswer.json as { id: string }).id;
+
+  const { ms, timeline } = await settle(new Map([...ids, ['memo.txt (uploaded during the outage)', lateId]]));
+  console.log(
+    `ingest after the Redis restart: settled in ${ms} ms, ${Math.round(performance.now() - killed)} ms ` +
+      `after the kill (${timeline}); warnings: ${JSON.stringify(warningsSince(startedAt))}`,
+  );
+  expect(performance.now() - restarted).toBeLessThan(SETTLE_DEADLINE_MS);
+  // Every process lived through it.
+  expect(serve.running()).toBe(true);
+  expect(workers.map((w) => w.running())).toEqual(workers.map(() => true));
+  expectLikeClean(await facts(ids));
+  expectLikeClean(await facts(new Map([['memo.txt', lateId]])));
+  leftover = uploaded;
 }, 240_000);

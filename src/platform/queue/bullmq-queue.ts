@@ -46,6 +46,21 @@ export function createBullmqQueue<M extends JobPayloads>(
   async function reachable(): Promise<void> {
     if (producerConnection.status !== 'ready') await pingRedis(producerConnection);
   }
+  /**
+   * Schedules live only in Redis, which may come back empty (no persistence, or a failover): each one this
+   * process set is upserted again whenever its connection is ready again. Upserting an unchanged schedule
+   * changes nothing, as every worker's start already relies on.
+   */
+  const schedules = new Map<string, { payload: unknown; everyMs: number }>();
+  const upsertSchedule = (name: string, { payload, everyMs }: { payload: unknown; everyMs: number }) =>
+    queue.upsertJobScheduler(name, { every: everyMs }, { name, data: payload });
+  producerConnection.on('ready', () => {
+    for (const [name, schedule] of schedules) {
+      upsertSchedule(name, schedule).catch((error: unknown) =>
+        logger.warn({ err: error, schedule: name }, 'could not restore a job schedule after a reconnect'),
+      );
+    }
+  });
   let worker: Worker | undefined;
   let workerConnection: Redis | undefined;
 
@@ -109,9 +124,11 @@ export function createBullmqQueue<M extends JobPayloads>(
       });
     },
     async schedule(name, payload, everyMs) {
+      // Remembered first: a reconnect restores it even when Redis was down for this first call.
+      schedules.set(name, { payload, everyMs });
       try {
         await reachable();
-        await queue.upsertJobScheduler(name, { every: everyMs }, { name, data: payload });
+        await upsertSchedule(name, { payload, everyMs });
       } catch (error) {
         throw queueUnavailable(error);
       }
