@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -33,7 +33,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     transform: ({ schema, url }) => {
       if (!schema?.streamedBody) return { schema, url };
       const { streamedBody, ...rest } = schema;
-      return { schema: { ...rest, body: streamedBody } as FastifySchema, url };
+      return { schema: { ...rest, body: streamedBody }, url };
     },
   });
   await app.register(swaggerUi, {
