@@ -11,6 +11,7 @@ import { migrate } from '../src/platform/db/migrate.ts';
 import { createLogger } from '../src/platform/observability/logger.ts';
 import { createMetrics } from '../src/platform/observability/metrics.ts';
 import { buildPgliteTemplate } from './harness/pglite-template.ts';
+import { createLocalEmbedder } from '../src/platform/ai/local-embedder.ts';
 import {
   ensurePromtool,
   startPostgres,
@@ -94,13 +95,16 @@ try {
     }
   }
 
-  console.log('\n▶ starting PostgreSQL 15 and Redis 7, building the PGlite template');
+  console.log(
+    '\n▶ starting PostgreSQL 15 and Redis 7, building the PGlite template and the word-vector cache',
+  );
   const started = performance.now();
   [postgres, redis, template] = await Promise.all([
     startPostgres(),
     startRedis(),
     buildPgliteTemplate(),
     ensurePromtool(),
+    warmLocalEmbedder(),
   ]);
   await migratePostgresTemplate(postgres.url);
   console.log(
@@ -133,3 +137,16 @@ try {
   await stopServers();
 }
 process.exit(exitCode);
+
+/**
+ * Converts the local embedder's word vectors once per checkout (a no-op when the cache exists), so the test
+ * apps that start in parallel all load it instead of each converting it.
+ */
+async function warmLocalEmbedder(): Promise<void> {
+  const embedder = createLocalEmbedder({ cacheDir: loadConfig({}).ai.localModelCacheDir });
+  try {
+    await embedder.ready();
+  } finally {
+    await embedder.close();
+  }
+}
