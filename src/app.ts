@@ -7,7 +7,13 @@ import { constants as zlib } from 'node:zlib';
 import { uuidv7 } from 'uuidv7';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './modules/admin/index.ts';
-import { documentsRoutes, storiesRoutes } from './modules/documents/index.ts';
+import {
+  documentProgressRoutes,
+  documentsRoutes,
+  storiesRoutes,
+  uploadRoutes,
+} from './modules/documents/index.ts';
+import { searchRoutes } from './modules/search/index.ts';
 import { authRoutes, meRoutes } from './modules/users/index.ts';
 import { AppError } from './platform/errors.ts';
 import { clientErrorHandler, frameworkErrors } from './platform/http/framework-errors.ts';
@@ -132,14 +138,22 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await api.register(authRoutes(deps.users));
       await api.register(meRoutes(deps.users, deps.authenticate));
       await api.register(
-        documentsRoutes({
-          documents: deps.documents,
+        uploadRoutes({
+          uploads: deps.uploads,
           authenticate: deps.authenticate,
-          eventStreams: deps.eventStreams,
           maxUploadBytes: config.library.maxUploadBytes,
         }),
       );
-      await api.register(storiesRoutes(deps.documents, deps.authenticate));
+      await api.register(documentsRoutes({ documents: deps.documents, authenticate: deps.authenticate }));
+      await api.register(
+        documentProgressRoutes({
+          documents: deps.documents,
+          authenticate: deps.authenticate,
+          eventStreams: deps.eventStreams,
+        }),
+      );
+      await api.register(storiesRoutes(deps.documents, deps.uploads, deps.authenticate));
+      await api.register(searchRoutes(deps.search, deps.authenticate));
       await api.register(
         adminRoutes({
           users: deps.users,

@@ -43,6 +43,10 @@ const EnvSchema = Type.Object({
   RATE_LIMIT: Type.Union([OnOff], { default: 'on' }),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   RATE_LIMIT_USER_PER_MINUTE: Type.Integer({ minimum: 1, default: 1200 }),
+  SEARCH_EF_SEARCH: Type.Integer({ minimum: 1, maximum: 1000, default: 40 }),
+  SEARCH_RRF_K: Type.Integer({ minimum: 1, maximum: 1000, default: 60 }),
+  SEARCH_VECTOR_WEIGHT: Type.Number({ minimum: 0, maximum: 10, default: 1 }),
+  SEARCH_TEXT_WEIGHT: Type.Number({ minimum: 0, maximum: 10, default: 1 }),
   QUEUE_NAME: Type.String({ pattern: '^[a-z0-9-]{1,40}$', default: 'lectern' }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
@@ -151,6 +155,8 @@ export interface Config {
     /** Where the local embedder keeps its converted word vectors; shared by every data dir. */
     localModelCacheDir: string;
   };
+  /** Hybrid search knobs: HNSW ef_search and Reciprocal Rank Fusion's k and per-list weights. */
+  search: { efSearch: number; rrfK: number; vectorWeight: number; textWeight: number };
   library: {
     maxUploadBytes: number;
     userStorageBytes: number;
@@ -275,6 +281,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dailyTokens: e.AI_DAILY_TOKENS,
       maxInputTokens: e.AI_MAX_INPUT_TOKENS,
       localModelCacheDir: path.resolve(e.LOCAL_MODEL_CACHE_DIR ?? DEFAULT_MODEL_CACHE_DIR),
+    },
+    search: {
+      efSearch: e.SEARCH_EF_SEARCH,
+      rrfK: e.SEARCH_RRF_K,
+      vectorWeight: e.SEARCH_VECTOR_WEIGHT,
+      textWeight: e.SEARCH_TEXT_WEIGHT,
     },
     library: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,

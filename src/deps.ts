@@ -9,7 +9,9 @@ import {
   createEmbeddingsRepository,
   createIngestPipeline,
   createPipelineRepository,
+  createUploadsService,
   progressChannel,
+  type PublishDocumentEvent,
 } from './modules/documents/index.ts';
 import {
   createLlmSummarizer,
@@ -23,6 +25,7 @@ import {
   createUsersRepository,
   createUsersService,
 } from './modules/users/index.ts';
+import { createSearchRepository, createSearchService } from './modules/search/index.ts';
 import { createAi } from './platform/ai/create-ai.ts';
 import { createLocalEmbedder } from './platform/ai/local-embedder.ts';
 import { createCache } from './platform/cache/create-cache.ts';
@@ -109,6 +112,8 @@ export async function createDeps(
 
   const pubsub = config.redisUrl ? createRedisPubSub(config.redisUrl, logger) : createMemoryPubSub();
   const transaction = <T>(work: () => Promise<T>) => database.transaction(work);
+  const publishDocumentEvent: PublishDocumentEvent = (type, aggregateId, payload) =>
+    outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]);
   const documentsRepository = createDocumentsRepository(database);
   const pipelineRepository = createPipelineRepository(database);
   const documents = createDocumentsService({
@@ -116,10 +121,16 @@ export async function createDeps(
     storage,
     cache,
     transaction,
-    publish: (type, aggregateId, payload) =>
-      outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
+    publish: publishDocumentEvent,
     restart: (ownerId, id) => pipelineRepository.restart(ownerId, id),
     subscribe: (channel, listener) => pubsub.subscribe(channel, listener),
+  });
+  const uploads = createUploadsService({
+    documents: documentsRepository,
+    storage,
+    cache,
+    transaction,
+    publish: publishDocumentEvent,
     limits: config.library,
   });
   const outbox: Outbox<EventPayloads> = createOutbox<EventPayloads>(
@@ -162,8 +173,7 @@ export async function createDeps(
     pipeline: pipelineRepository,
     embeddings: embedder ? { repository: createEmbeddingsRepository(database), embedder } : undefined,
     transaction,
-    publish: (type, aggregateId, payload) =>
-      outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
+    publish: publishDocumentEvent,
     storage,
     pdf,
     text: textWorker,
@@ -200,6 +210,12 @@ export async function createDeps(
     return ingest.reviveStalled(config.library.stalledAfterMs + oldestWaitingSeconds * 1000);
   });
   const eventStreams = createEventStreams();
+  const search = createSearchService({
+    search: createSearchRepository(database),
+    embedder,
+    cache,
+    tuning: { candidates: 50, ...config.search },
+  });
   let background = false;
   return {
     config,
@@ -229,7 +245,9 @@ export async function createDeps(
     users,
     authenticate: createAuthenticate(users),
     documents,
+    uploads,
     ingest,
+    search,
     embedder,
     localEmbedder,
     eventStreams,

@@ -1,4 +1,5 @@
 import { DOCUMENT_ERRORS } from './modules/documents/index.ts';
+import { SEARCH_ERRORS } from './modules/search/index.ts';
 import { USER_ERRORS } from './modules/users/index.ts';
 import { AI_ERRORS } from './platform/ai/ai-errors.ts';
 import { IDEMPOTENCY_ERRORS } from './platform/http/idempotency.ts';
@@ -19,6 +20,7 @@ export const ERROR_CATALOG: Record<string, Record<string, ErrorCodeSpec>> = {
   'AI provider': AI_ERRORS,
   'Users and auth': USER_ERRORS,
   'Documents and stories': DOCUMENT_ERRORS,
+  Search: SEARCH_ERRORS,
 };
 
 export function renderErrorsMarkdown(): string {

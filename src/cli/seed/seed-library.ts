@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DocumentsService } from '../../modules/documents/index.ts';
+import type { DocumentsService, UploadsService } from '../../modules/documents/index.ts';
 import type { Actor, UsersService } from '../../modules/users/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { SeedDocument, SeedUser } from './seed-plan.ts';
@@ -8,7 +8,8 @@ import type { SeedDocument, SeedUser } from './seed-plan.ts';
 /** The seed goes through the same use cases as the API: accounts, uploads, stories. */
 export interface SeedDeps {
   users: Pick<UsersService, 'register' | 'login'>;
-  documents: Pick<DocumentsService, 'stageUpload' | 'createFromUpload' | 'createStory' | 'get'>;
+  documents: Pick<DocumentsService, 'get'>;
+  uploads: Pick<UploadsService, 'stageUpload' | 'createFromUpload' | 'createStory'>;
 }
 
 const BUSY_RETRIES = 20;
@@ -60,14 +61,14 @@ export async function addDocument(
 ): Promise<{ id: string; created: boolean }> {
   const fields = { title: doc.title, tags: doc.tags };
   if (doc.kind === 'story') {
-    const story = await deps.documents.createStory(actor, { ...fields, text: doc.text() });
+    const story = await deps.uploads.createStory(actor, { ...fields, text: doc.text() });
     return { id: story.document.id, created: story.duplicateOf === null };
   }
-  const staged = await deps.documents.stageUpload(actor, Readable.from([await doc.render()]), {
+  const staged = await deps.uploads.stageUpload(actor, Readable.from([await doc.render()]), {
     mimetype: doc.mime,
     fileName: doc.fileName,
   });
-  const upload = await deps.documents.createFromUpload(actor, staged, { ...fields, kind: 'document' });
+  const upload = await deps.uploads.createFromUpload(actor, staged, { ...fields, kind: 'document' });
   return { id: upload.document.id, created: upload.duplicateOf === null };
 }
 

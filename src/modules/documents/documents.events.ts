@@ -12,3 +12,10 @@ export type DocumentEvents = {
   'document.failed': { documentId: string; ownerId: string; error: string };
   'document.deleted': { documentId: string; ownerId: string; blobKey: string };
 };
+
+/** Publishes a library event through the outbox, in the caller's transaction. */
+export type PublishDocumentEvent = <T extends keyof DocumentEvents>(
+  type: T,
+  aggregateId: string,
+  payload: DocumentEvents[T],
+) => Promise<void>;

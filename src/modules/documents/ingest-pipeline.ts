@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Embedder } from '../../platform/ai/embedder.ts';
-import { passageWindows } from '../../platform/ai/passage-windows.ts';
 import type { JobResult } from '../../platform/queue/queue.ts';
 import type { BlobStorage } from '../../platform/storage/blob-storage.ts';
 import type { DocumentStatus } from '../../platform/db/tables.ts';
@@ -14,9 +13,11 @@ import {
   type Summarizer,
   type TextWorker,
 } from '../ingest/index.ts';
-import type { DocumentEvents, StageRequest } from './documents.events.ts';
+import type { PublishDocumentEvent, StageRequest } from './documents.events.ts';
+import { embedChunks } from './embed-chunks.ts';
 import type { EmbeddingsRepository } from './embeddings.repository.ts';
 import type { PipelineRepository } from './pipeline.repository.ts';
+import { createStalledSweep } from './stalled-documents.ts';
 
 export interface StageJob {
   documentId: string;
@@ -35,11 +36,7 @@ export interface IngestPipelineDeps {
   /** Undefined when vector search is off: the embed stage then ends `skipped`. */
   embeddings: { repository: EmbeddingsRepository; embedder: Embedder } | undefined;
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
-  publish: <T extends keyof DocumentEvents>(
-    type: T,
-    aggregateId: string,
-    payload: DocumentEvents[T],
-  ) => Promise<void>;
+  publish: PublishDocumentEvent;
   storage: Pick<BlobStorage, 'get'>;
   pdf: PdfExtractor;
   /** Markup to text and chunking, in a worker thread: CPU work that would otherwise stall the API. */
@@ -58,12 +55,6 @@ export interface IngestPipelineDeps {
    */
   rowsPerStatement: { chunks: number; vectors: number };
 }
-
-/**
- * Chunks per embedding round (one call to the embedder, then a heartbeat). A windowed embedder turns a chunk
- * into ~25 vectors, each a row in the HNSW index, so its rounds take fewer chunks.
- */
-const EMBED_BATCH = { windowed: 8, whole: 64 };
 
 /**
  * The staged ingestion of one document: extract (in page ranges for large PDFs) → chunk → embed → summarize.
@@ -263,46 +254,16 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
       if (!document) return 'skipped';
       let embedding: 'done' | 'skipped' = 'skipped';
       if (deps.embeddings) {
-        const { repository, embedder } = deps.embeddings;
-        const spaceId = await repository.ensureSpace(embedder.model, embedder.dimensions);
-        const total = document.chunk_count ?? 0;
-        let embedded = 0;
-        for (;;) {
-          const batch = await repository.pendingChunks(
-            job.documentId,
-            spaceId,
-            embedder.passageWindow ? EMBED_BATCH.windowed : EMBED_BATCH.whole,
-          );
-          if (batch.length === 0) break;
-          const reused = await repository.reuseByTextHash(
-            spaceId,
-            batch.map((c) => c.id),
-          );
-          const fresh = batch.filter((c) => !reused.has(c.id));
-          const windows = fresh.flatMap((c) =>
-            (embedder.passageWindow ? passageWindows(c.text, embedder.passageWindow) : [c.text]).map(
-              (text, windowOrd) => ({ chunkId: c.id, windowOrd, text }),
-            ),
-          );
-          if (windows.length > 0) {
-            const { vectors } = await embedder.embed(
-              windows.map((w) => w.text),
-              { task: 'ingest' },
-            );
-            const rows = windows.map((w, i) => ({
-              chunkId: w.chunkId,
-              windowOrd: w.windowOrd,
-              vector: vectors[i]!,
-            }));
-            for (let i = 0; i < rows.length; i += deps.rowsPerStatement.vectors) {
-              await repository.insert(spaceId, rows.slice(i, i + deps.rowsPerStatement.vectors));
-            }
-          }
-          embedded += batch.length;
-          const progress = total > 0 ? Math.min(1, embedded / total) : 1;
-          if (!(await pipeline.beat(job.documentId, job.generation, 'embedding', progress))) return 'skipped';
-          deps.notify(job.documentId, { status: 'embedding', stageProgress: progress, error: null });
-        }
+        const finished = await embedChunks(deps.embeddings, job.documentId, {
+          total: document.chunk_count ?? 0,
+          vectorsPerStatement: deps.rowsPerStatement.vectors,
+          afterRound: async (progress) => {
+            if (!(await pipeline.beat(job.documentId, job.generation, 'embedding', progress))) return false;
+            deps.notify(job.documentId, { status: 'embedding', stageProgress: progress, error: null });
+            return true;
+          },
+        });
+        if (!finished) return 'skipped';
         embedding = 'done';
       }
       return moveOn(job, 'embedding', 'summarizing', { embedding }, () =>
@@ -346,36 +307,12 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
       await fail(job, reason);
     },
 
-    /**
-     * Finds active documents whose heartbeat stopped (their job was lost to a crash or a Redis restart), moves
-     * each to a new generation and requests its current stage again; how many it revived.
-     */
-    async reviveStalled(stalledAfterMs: number): Promise<number> {
-      const stalled = await pipeline.stalled(new Date(Date.now() - stalledAfterMs), 100);
-      let revived = 0;
-      for (const document of stalled) {
-        const done = await deps.transaction(async () => {
-          const row = await pipeline.revive(document.id, document.generation);
-          if (!row) return false;
-          const job = { documentId: document.id, generation: row.generation };
-          await requestStage(job, { stage: STAGE_OF[row.status] ?? 'extract' });
-          return true;
-        });
-        if (done) revived += 1;
-      }
-      return revived;
-    },
+    /** The sweep's revival of documents whose heartbeat stopped (see stalled-documents.ts). */
+    reviveStalled: createStalledSweep({ pipeline, transaction: deps.transaction, requestStage }),
   };
 }
 
 export type IngestPipeline = ReturnType<typeof createIngestPipeline>;
-
-const STAGE_OF: Partial<Record<DocumentStatus, 'extract' | 'embed' | 'summarize'>> = {
-  queued: 'extract',
-  extracting: 'extract',
-  embedding: 'embed',
-  summarizing: 'summarize',
-};
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

@@ -3,10 +3,12 @@ import type { Authenticate } from '../users/index.ts';
 import { presentDocument, presentFields } from './documents.presenter.ts';
 import { DocumentPage, StoryBody, StoryListQuery, UploadResult } from './documents.schema.ts';
 import type { DocumentsService } from './documents.service.ts';
+import type { UploadsService } from './uploads.service.ts';
 
 /** Stories (Bookology): documents of kind `story` whose text arrives as JSON; same pipeline, same library. */
 export function storiesRoutes(
   documents: DocumentsService,
+  uploads: UploadsService,
   authenticate: Authenticate,
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -29,7 +31,7 @@ export function storiesRoutes(
       },
       async (request, reply) => {
         const { title, text, tags: storyTags = [] } = request.body;
-        const created = await documents.createStory(request.actor, { title, text, tags: storyTags });
+        const created = await uploads.createStory(request.actor, { title, text, tags: storyTags });
         return reply
           .code(created.duplicateOf ? 200 : 201)
           .send({ ...presentDocument(created.document), duplicateOf: created.duplicateOf });

@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../../platform/errors.ts';
 import { Kind, Title } from './documents.schema.ts';
-import type { NewDocumentFields } from './documents.service.ts';
+import type { NewDocumentFields } from './uploads.service.ts';
 
 const FIELDS = new Set(['title', 'tags', 'kind']);
 // The Tag schema's rule; TypeBox's checker compiles patterns without the `u` flag that \p{…} needs.

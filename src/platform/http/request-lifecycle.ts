@@ -38,9 +38,12 @@ export function registerRequestLifecycle(
     const total = performance.now() - request.startedAt;
     const { statements, ms } = request.context.db;
     reply.header('x-process-time', (total / 1000).toFixed(4));
+    const stages = Object.entries(request.context.timings).map(
+      ([name, dur]) => `${name};dur=${dur.toFixed(1)}, `,
+    );
     reply.header(
       'server-timing',
-      `db;dur=${ms.toFixed(1)};desc="${statements} statements", total;dur=${total.toFixed(1)}`,
+      `${stages.join('')}db;dur=${ms.toFixed(1)};desc="${statements} statements", total;dur=${total.toFixed(1)}`,
     );
     // API answers are personal (or carry tokens): no shared or browser cache keeps them unless a route says so.
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
