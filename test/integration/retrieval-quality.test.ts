@@ -77,22 +77,22 @@ describe('retrieval quality (local embedder)', () => {
     }
     expect(PARAPHRASE.length).toBeGreaterThanOrEqual(10);
     expect(EXACT.length).toBeGreaterThanOrEqual(10);
-    const table: Record<string, Record<string, number>> = {};
+    const table = {} as Record<(typeof MODES)[number], { paraphrase: number; exact: number }>;
     for (const mode of MODES) {
       table[mode] = { paraphrase: await recallAt5(mode, PARAPHRASE), exact: await recallAt5(mode, EXACT) };
     }
     console.log(
       `recall@5 (${PARAPHRASE.length} paraphrase, ${EXACT.length} exact-term questions)\n` +
-        MODES.map((m) => `${m.padEnd(7)} paraphrase ${table[m]!.paraphrase}  exact ${table[m]!.exact}`).join(
+        MODES.map((m) => `${m.padEnd(7)} paraphrase ${table[m].paraphrase}  exact ${table[m].exact}`).join(
           '\n',
         ),
     );
-    const overall = (m: string) => table[m]!.paraphrase + table[m]!.exact;
-    expect(table.vector!.paraphrase).toBeGreaterThanOrEqual(table.text!.paraphrase);
-    expect(table.text!.exact).toBeGreaterThanOrEqual(table.vector!.exact);
+    const overall = (m: (typeof MODES)[number]) => table[m].paraphrase + table[m].exact;
+    expect(table.vector.paraphrase).toBeGreaterThanOrEqual(table.text.paraphrase);
+    expect(table.text.exact).toBeGreaterThanOrEqual(table.vector.exact);
     expect(overall('hybrid')).toBeGreaterThanOrEqual(Math.max(overall('vector'), overall('text')) - 1);
     // Not vacuous: each mode finds most of its own kind of question.
-    expect(table.vector!.paraphrase).toBeGreaterThanOrEqual(PARAPHRASE.length / 2);
-    expect(table.text!.exact).toBeGreaterThanOrEqual(EXACT.length - 1);
+    expect(table.vector.paraphrase).toBeGreaterThanOrEqual(PARAPHRASE.length / 2);
+    expect(table.text.exact).toBeGreaterThanOrEqual(EXACT.length - 1);
   }, 120_000);
 });
