@@ -22,6 +22,14 @@ describe('stalled-document sweep', () => {
     });
     const { id } = res.json<UploadedDocument>();
 
+    // Still processing: it cannot be started over yet.
+    const busy = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/documents/${id}/reprocess`,
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(busy.json()).toMatchObject({ status: 409, code: 'DOCUMENT_BUSY' });
+
     // A fresh heartbeat is left alone.
     expect(await t.deps.ingest.reviveStalled(60_000)).toBe(0);
 

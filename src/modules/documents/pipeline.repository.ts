@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../platform/db/database.ts';
-import type { DocumentStatus } from '../../platform/db/tables.ts';
+import type { ChunksTable, DocumentStatus } from '../../platform/db/tables.ts';
 
-export const ACTIVE_STATUSES: DocumentStatus[] = ['queued', 'extracting', 'embedding', 'summarizing'];
+const ACTIVE_STATUSES: DocumentStatus[] = ['queued', 'extracting', 'embedding', 'summarizing'];
 
 /**
  * The ingestion pipeline's SQL. Every write that moves a document is a compare-and-set on its status and
@@ -124,19 +124,7 @@ export function createPipelineRepository(database: Pick<Database, 'executor'>) {
       await q().deleteFrom('chunks').where('document_id', '=', id).execute();
     },
 
-    async insertChunks(
-      rows: {
-        id: string;
-        document_id: string;
-        ord: number;
-        page_from: number;
-        page_to: number;
-        char_start: number;
-        char_end: number;
-        text: string;
-        text_sha256: string;
-      }[],
-    ): Promise<void> {
+    async insertChunks(rows: Insertable<ChunksTable>[]): Promise<void> {
       if (rows.length === 0) return;
       await q()
         .insertInto('chunks')

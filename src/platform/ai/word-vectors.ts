@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 /** Bump when the layout or the conversion changes: the file name carries it, so old caches are ignored. */
-export const WORD_VECTORS_FORMAT = 1;
+const WORD_VECTORS_FORMAT = 1;
 export const WORD_VECTORS_FILE = `glove-100d-int8-v${WORD_VECTORS_FORMAT}.bin`;
 
 const MAGIC = 'LECTWVEC';
