@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { prepareDataDir } from './data-dir.ts';
 import type { DatasetSpec } from './data-dir.ts';
+import { startFakeOpenAi } from '../../test/fakes/openai-server.ts';
 import { freePort, waitForOk } from './net.ts';
 import { spawnNode } from './processes.ts';
 import type { Child } from './processes.ts';
@@ -9,9 +10,17 @@ export type ServerSpec =
   | { kind: 'ceiling' }
   /**
    * `env` is for configuration switches a scenario compares against (e.g. CACHE=off); `entry`, a script under
-   * the repository root that starts Lectern in place of `bin/lectern.js serve` (a baseline route added).
+   * the repository root that starts Lectern in place of `bin/lectern.js serve` (a baseline route added);
+   * `model`, a local OpenAI-compatible test server (in this process) answering chat with a fixed time to first
+   * token, so what Lectern adds around a model call can be told apart from the model.
    */
-  | { kind: 'lectern'; dataset: DatasetSpec; env?: Record<string, string>; entry?: string };
+  | {
+      kind: 'lectern';
+      dataset: DatasetSpec;
+      env?: Record<string, string>;
+      entry?: string;
+      model?: { firstTokenMs: number; answer: string };
+    };
 
 export interface RunningServer {
   key: string;
@@ -59,10 +68,14 @@ export async function startServer(
       break;
     case 'lectern': {
       const dataDir = await prepareDataDir(spec.dataset, options.tmpRoot, options.signal);
+      const model = spec.model && (await startFakeOpenAi({ firstTokenDelayMs: spec.model.firstTokenMs }));
+      model?.reply(spec.model!.answer);
+      const modelEnv = model ? { AI_BASE_URL: model.url } : {};
       child = spawnNode('lectern', spec.entry ? [spec.entry] : ['bin/lectern.js', 'serve'], {
         cwd: ROOT,
-        env: { ...env, ...LECTERN_BENCH_ENV, DATA_DIR: dataDir, ...spec.env },
+        env: { ...env, ...LECTERN_BENCH_ENV, DATA_DIR: dataDir, ...modelEnv, ...spec.env },
       });
+      if (model) child = stopsToo(child, () => model.close());
       readyPath = '/health/ready';
       break;
     }
@@ -74,4 +87,15 @@ export async function startServer(
     throw error;
   }
   return { key: serverKey(spec), baseUrl, child };
+}
+
+/** The same child, whose stop() also ends a helper that lives as long as it does. */
+function stopsToo(child: Child, stopHelper: () => Promise<void>): Child {
+  return {
+    ...child,
+    async stop() {
+      await child.stop();
+      await stopHelper();
+    },
+  };
 }

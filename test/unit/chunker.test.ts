@@ -46,6 +46,15 @@ function randomPages(seed: number): PageText[] {
   return pages;
 }
 
+function pageStarts(pages: PageText[]): number[] {
+  let offset = 0;
+  return pages.map(({ text }) => {
+    const start = offset;
+    offset += text.length + 2;
+    return start;
+  });
+}
+
 /** Page whose text (in documentText) holds character `index`. */
 function pageAt(pages: PageText[], index: number): number {
   let offset = 0;
@@ -66,6 +75,9 @@ function checkInvariants(pages: PageText[], chunks: Chunk[], target: number, ove
     expect(chunk.text).not.toBe('');
     expect(chunk.pageFrom).toBe(pageAt(pages, chunk.charStart));
     expect(chunk.pageTo).toBe(pageAt(pages, chunk.charEnd - 1));
+    // Breaks are exactly the page starts strictly inside the chunk.
+    const inside = pageStarts(pages).filter((at) => at > chunk.charStart && at < chunk.charEnd);
+    expect(chunk.pageBreaks).toEqual(inside.map((at) => at - chunk.charStart));
     const tokens = estimateTokens(chunk.text);
     expect(tokens).toBeLessThanOrEqual(target);
     if (i < chunks.length - 1) expect(tokens).toBeGreaterThanOrEqual(target / 2);
@@ -133,6 +145,8 @@ describe('chunkPages', () => {
       const at = text.indexOf(pageMarker(page));
       const holder = chunks.find((c) => c.charStart <= at && at < c.charEnd);
       expect(holder && holder.pageFrom <= page && page <= holder.pageTo).toBe(true);
+      const breaksBefore = holder!.pageBreaks.filter((offset) => offset <= at - holder!.charStart).length;
+      expect(holder!.pageFrom + breaksBefore).toBe(page);
     }
   });
 
@@ -175,7 +189,7 @@ describe('chunkPages', () => {
       ]),
     ).toEqual([]);
     expect(chunkPages([{ page: 1, text: 'Just a note.' }])).toEqual([
-      { ord: 0, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 12, text: 'Just a note.' },
+      { ord: 0, pageFrom: 1, pageTo: 1, charStart: 0, charEnd: 12, text: 'Just a note.', pageBreaks: [] },
     ]);
   });
 

@@ -38,15 +38,15 @@ export function documentProgressRoutes(deps: DocumentProgressRoutesDeps): Fastif
         const { actor } = request;
         const { id } = request.params;
         await documents.progress(actor, id); // 404 before the stream opens
-        const stream = deps.eventStreams.open(request, reply);
-        const closed = new Promise<void>((resolve) => stream.onClose(resolve));
-        await followProgress({
-          read: () => documents.progress(actor, id),
-          subscribe: (listener) => documents.subscribe(id, listener),
-          emit: (event, progress) => stream.send(event, { id, ...progress }),
-          closed,
+        await deps.eventStreams.serve(request, reply, async (stream) => {
+          const closed = new Promise<void>((resolve) => stream.onClose(resolve));
+          await followProgress({
+            read: () => documents.progress(actor, id),
+            subscribe: (listener) => documents.subscribe(id, listener),
+            emit: (event, progress) => stream.send(event, { id, ...progress }),
+            closed,
+          });
         });
-        stream.end();
       },
     );
   };

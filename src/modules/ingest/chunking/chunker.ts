@@ -16,6 +16,8 @@ export interface Chunk {
   charStart: number;
   charEnd: number;
   text: string;
+  /** Offsets in `text` where each following page begins (pages pageFrom + 1 … pageTo). */
+  pageBreaks: number[];
 }
 
 export interface ChunkOptions {
@@ -90,7 +92,14 @@ function pageLocator(pages: readonly PageText[]) {
       return pages[i]!.page;
     };
   };
-  return { pageOfStart: cursor(), pageOfEnd: cursor() };
+  let next = 0;
+  const breaksWithin = (charStart: number, charEnd: number) => {
+    while (next < offsets.length && offsets[next]! <= charStart) next++;
+    const breaks: number[] = [];
+    for (let i = next; i < offsets.length && offsets[i]! < charEnd; i++) breaks.push(offsets[i]! - charStart);
+    return breaks;
+  };
+  return { pageOfStart: cursor(), pageOfEnd: cursor(), breaksWithin };
 }
 
 function validate(pages: readonly PageText[], target: number, overlap: number): void {
@@ -115,7 +124,7 @@ export function chunkPages(pages: readonly PageText[], options: ChunkOptions = {
   validate(pages, target, overlap);
   const text = documentText(pages);
   const { starts, ends, breaks } = tokenize(text);
-  const { pageOfStart, pageOfEnd } = pageLocator(pages);
+  const { pageOfStart, pageOfEnd, breaksWithin } = pageLocator(pages);
   const count = starts.length;
   const minTokens = Math.ceil(target / 2);
 
@@ -138,6 +147,7 @@ export function chunkPages(pages: readonly PageText[], options: ChunkOptions = {
       charStart,
       charEnd,
       text: text.slice(charStart, charEnd),
+      pageBreaks: breaksWithin(charStart, charEnd),
     });
     if (end === count) break;
     let next = end - overlap; // > first: a chunk that is not the last has over `overlap` tokens
