@@ -1,4 +1,4 @@
-import { defineErrors } from '../errors.ts';
+import { AppError, defineErrors } from '../errors.ts';
 
 export const AI_ERRORS = defineErrors({
   AI_TIMEOUT: {
@@ -11,7 +11,7 @@ export const AI_ERRORS = defineErrors({
   },
   AI_UNAVAILABLE: {
     status: 503,
-    when: 'The AI provider could not be reached, kept failing (5xx) after two retries, or broke off a stream.',
+    when: 'The AI provider could not be reached, kept failing (5xx) after two retries, or broke off a stream; or no AI endpoint is configured (AI_BASE_URL) for an operation that needs one (text ops rewrite and expand).',
   },
   AI_REJECTED: {
     status: 502,
@@ -22,3 +22,8 @@ export const AI_ERRORS = defineErrors({
     when: 'The AI provider answered with something unusable: invalid JSON, an unexpected shape, vectors of the wrong size, or text that is not JSON where a JSON schema was asked for.',
   },
 });
+
+/** True for the errors above: the provider failed us, as opposed to our own bugs or the caller giving up. */
+export function isAiError(error: unknown): error is AppError {
+  return error instanceof AppError && Object.hasOwn(AI_ERRORS, error.code);
+}

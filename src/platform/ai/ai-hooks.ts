@@ -4,6 +4,8 @@ export interface AiUsage {
   model: string;
   promptTokens: number;
   completionTokens: number;
+  /** Whose daily AI token budget pays (CompletionRequest.userId). */
+  userId?: string;
 }
 
 /** Callbacks the adapters report through, so platform/ai needs neither prom-client nor the budget store. */

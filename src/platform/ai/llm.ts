@@ -20,6 +20,8 @@ export interface CompletionRequest {
   signal?: AbortSignal;
   /** Label for metrics and token accounting; `chat` when absent. */
   task?: string;
+  /** Whose daily AI token budget pays for the call; unset for calls no user is charged for. */
+  userId?: string;
 }
 
 export interface Completion {

@@ -37,7 +37,7 @@ export function createOpenAiLlm(options: OpenAiAdapterOptions): Llm {
 
   function finish(request: CompletionRequest, text: string, finishReason: string, body: LooseBody) {
     const usage = readUsage(body) ?? estimateUsage(request, text);
-    hooks.onUsage({ task: request.task ?? 'chat', model, ...usage });
+    hooks.onUsage({ task: request.task ?? 'chat', model, userId: request.userId, ...usage });
     if (request.jsonSchema && !parsesAsJson(text)) throw badResponse('the answer is not the JSON asked for');
     const served = typeof body.model === 'string' ? body.model : model;
     return { text, usage, model: served, finishReason } satisfies Completion;
@@ -98,7 +98,12 @@ export function createOpenAiLlm(options: OpenAiAdapterOptions): Llm {
         deadline.clear();
         // Cut short (deadline, caller gone, upstream broke off): what was generated was still paid for.
         if (!charged && text !== '') {
-          hooks.onUsage({ task: request.task ?? 'chat', model, ...estimateUsage(request, text) });
+          hooks.onUsage({
+            task: request.task ?? 'chat',
+            model,
+            userId: request.userId,
+            ...estimateUsage(request, text),
+          });
         }
         elapsed(request.task ?? 'chat', started);
       }

@@ -40,6 +40,12 @@ export const CACHE_NAMESPACES = {
     guardsAccess: false,
     description: 'AI outputs per requesting user; prompt-template and schema versions are part of the key',
   },
+  textOps: {
+    ttlMs: 30 * MINUTE,
+    guardsAccess: false,
+    description:
+      'text operation answers per requesting user; the prompt version and model are part of the key',
+  },
   templates: { ttlMs: 10 * MINUTE, guardsAccess: false, description: 'templates and themes; admin changes' },
   feedFirstPage: {
     ttlMs: 15_000,

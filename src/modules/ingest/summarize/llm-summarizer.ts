@@ -1,7 +1,8 @@
-import { AI_ERRORS } from '../../../platform/ai/ai-errors.ts';
+import { isAiError } from '../../../platform/ai/ai-errors.ts';
 import type { ChatMessage, Llm } from '../../../platform/ai/llm.ts';
 import { badResponse } from '../../../platform/ai/upstream-errors.ts';
 import { AppError } from '../../../platform/errors.ts';
+import { AI_USAGE_ERRORS, type TokenBudget } from '../../ai-usage/index.ts';
 import { evenSample } from './even-sample.ts';
 import type { Summarizer, SummaryInput } from './summarizer.ts';
 import { packParts } from './summary-parts.ts';
@@ -16,6 +17,7 @@ import {
 } from './summary-prompts.ts';
 
 export const UNAVAILABLE_NOTE = 'The AI service was unavailable; this is an extractive summary.';
+export const BUDGET_NOTE = "The owner's daily AI token budget was spent; this is an extractive summary.";
 export const SAMPLED_NOTE =
   'The document is long: this summary was written from an even sample of its sentences.';
 /**
@@ -34,6 +36,8 @@ export interface LlmSummarizerOptions {
   deadlineMs?: number;
   /** The model's context window less room for the answer, in estimated tokens (see token-estimate.ts). */
   maxInputTokens: number;
+  /** Checked before the first call when the caller names who pays; a spent budget means the fallback. */
+  tokenBudget?: Pick<TokenBudget, 'assertAvailable'>;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface LlmSummarizerOptions {
  * Upstream failures and the deadline end in the fallback's summary; only the caller's own abort rejects.
  */
 export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
-  const { llm, fallback, deadlineMs = 60_000, maxInputTokens } = options;
+  const { llm, fallback, deadlineMs = 60_000, maxInputTokens, tokenBudget } = options;
   const budget = maxInputTokens - PROMPT_RESERVE_TOKENS;
   // Part summaries must pack at least two to a part, or reducing them would never converge.
   const minimum = PROMPT_RESERVE_TOKENS + 4 * PART_SUMMARY_MAX_TOKENS;
@@ -50,7 +54,7 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
 
   return {
     model: llm.model,
-    async summarize(input, { signal: caller } = {}) {
+    async summarize(input, { signal: caller, userId } = {}) {
       const usage = { promptTokens: 0, completionTokens: 0 };
       const deadline = AbortSignal.timeout(deadlineMs);
       const finished = new AbortController();
@@ -63,6 +67,7 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
           temperature: SUMMARY_TEMPERATURE,
           signal,
           task: 'document.summarize',
+          userId,
         });
         usage.promptTokens += completion.usage.promptTokens;
         usage.completionTokens += completion.usage.completionTokens;
@@ -89,6 +94,7 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
       try {
         const blocks = sectionBlocks(input);
         if (blocks.length === 0) return await fallback.summarize(input, { signal: caller });
+        if (userId) await tokenBudget?.assertAvailable(userId);
         // Parts are packed below the budget, so sample to a little less than MAX_PARTS budgets.
         const sampled = evenSample(blocks, Math.floor(MAX_PARTS * budget * 0.8));
         const text = await condense(sampled, 0);
@@ -98,9 +104,10 @@ export function createLlmSummarizer(options: LlmSummarizerOptions): Summarizer {
         // Cancels a part still in flight beside the one that failed.
         finished.abort();
         caller?.throwIfAborted();
-        if (!deadline.aborted && !isAiError(error)) throw error;
+        const spent = isBudgetError(error);
+        if (!deadline.aborted && !isAiError(error) && !spent) throw error;
         const summary = await fallback.summarize(input, { signal: caller });
-        return { ...summary, note: UNAVAILABLE_NOTE, usage };
+        return { ...summary, note: spent ? BUDGET_NOTE : UNAVAILABLE_NOTE, usage };
       }
     },
   };
@@ -112,8 +119,8 @@ function sectionBlocks(input: SummaryInput): string[] {
     .map(({ heading, text }) => (heading ? `${heading}\n\n${text.trim()}` : text.trim()));
 }
 
-function isAiError(error: unknown): boolean {
-  return error instanceof AppError && Object.hasOwn(AI_ERRORS, error.code);
+function isBudgetError(error: unknown): boolean {
+  return error instanceof AppError && Object.hasOwn(AI_USAGE_ERRORS, error.code);
 }
 
 /** `work` over every item, at most CONCURRENCY at a time, results in order. */

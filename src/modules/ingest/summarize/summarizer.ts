@@ -16,5 +16,6 @@ export interface Summary {
 /** One summary per document, by whichever engine the deployment has. */
 export interface Summarizer {
   readonly model: string;
-  summarize(input: SummaryInput, options?: { signal?: AbortSignal }): Promise<Summary>;
+  /** `userId`: whose daily AI token budget pays for model calls (the document's owner). */
+  summarize(input: SummaryInput, options?: { signal?: AbortSignal; userId?: string }): Promise<Summary>;
 }
