@@ -19,6 +19,9 @@ const USAGE = `Usage: lectern <command>
   restore <file>     load a SQL dump into an empty DATA_DIR
   seed [--scale small|medium|large] [--users N] [--password P]
                      create demo users and documents, processed by the real pipeline (idempotent)
+  embeddings use <model> [--dims N]
+                     switch the embedding model without downtime (re-embeds in the background)
+  embeddings status  list the embedding spaces and the re-embed's progress
 
 Configuration comes from environment variables (and ./.env); see README.md.
 `;
@@ -30,6 +33,7 @@ const { positionals, values } = parseArgs({
     scale: { type: 'string' },
     users: { type: 'string' },
     password: { type: 'string' },
+    dims: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -51,6 +55,8 @@ async function run(): Promise<number> {
       return (await import('./cli/backup.ts')).restore(rest[0]);
     case 'seed':
       return (await import('./cli/seed.ts')).seed(values);
+    case 'embeddings':
+      return (await import('./cli/embeddings.ts')).embeddings(rest, values);
     case 'help':
     case undefined:
       process.stdout.write(USAGE);

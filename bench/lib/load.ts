@@ -51,6 +51,9 @@ export async function runLoad(
         connections,
         duration: durationSec,
         maxOverallRequests: cap, // unlike `amount`, keeps the duration timer running
+        ...(target.nextPath && {
+          requests: [{ setupRequest: (request) => ({ ...request, path: target.nextPath!() }) }],
+        }),
       },
       done,
     );

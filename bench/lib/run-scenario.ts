@@ -10,6 +10,8 @@ export interface ScenarioResult extends LoadResult {
   description: string;
   request: string;
   sqlPerRequest: number | null;
+  /** `Server-Timing` of the request sent after the warm-up (stage split: embed, db, total). */
+  serverTiming: string | null;
   /** reqPerSec ÷ the reference's reqPerSec from this invocation; filled in by the runner. */
   ratio: number | null;
   /** Lines the server printed during warm-up + measured run (LOG_LEVEL=warn: warnings and errors). */
@@ -43,6 +45,7 @@ export async function runScenario(
     request: `${target.method ?? 'GET'} ${target.path}`,
     ...measured,
     sqlPerRequest: sample.sqlStatements,
+    serverTiming: sample.serverTiming,
     ratio: null,
     serverLogLines: server.child.lineCount() - linesBefore,
   };

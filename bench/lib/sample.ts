@@ -4,6 +4,8 @@ export interface Sample {
   status: number;
   /** From `Server-Timing: db;desc="N statements"`; null when the server sends no such header. */
   sqlStatements: number | null;
+  /** The `Server-Timing` header as sent (stages and durations), null when absent. */
+  serverTiming: string | null;
 }
 
 /** One request like the load loop's, made before the run: checks setup worked and counts SQL. */
@@ -12,7 +14,8 @@ export async function sampleRequest(
   target: LoadTarget,
   signal: AbortSignal,
 ): Promise<Sample> {
-  const response = await fetch(baseUrl + target.path, {
+  const path = target.nextPath?.() ?? target.path;
+  const response = await fetch(baseUrl + path, {
     method: target.method ?? 'GET',
     headers: target.headers,
     body: target.body,
@@ -20,8 +23,9 @@ export async function sampleRequest(
   });
   const body = await response.text();
   if (response.status < 200 || response.status > 299) {
-    throw new Error(`sample ${target.method ?? 'GET'} ${target.path} returned ${response.status}: ${body}`);
+    throw new Error(`sample ${target.method ?? 'GET'} ${path} returned ${response.status}: ${body}`);
   }
-  const match = /desc="(\d+) statements?"/.exec(response.headers.get('server-timing') ?? '');
-  return { status: response.status, sqlStatements: match ? Number(match[1]) : null };
+  const serverTiming = response.headers.get('server-timing');
+  const match = /desc="(\d+) statements?"/.exec(serverTiming ?? '');
+  return { status: response.status, sqlStatements: match ? Number(match[1]) : null, serverTiming };
 }

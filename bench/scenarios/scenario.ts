@@ -11,6 +11,8 @@ export interface ScenarioContext {
 /** The one request the load loop repeats (always against 127.0.0.1). */
 export interface LoadTarget {
   path: string;
+  /** When set, each request of the load loop asks for its path (e.g. rotating queries); `path` is the first. */
+  nextPath?: () => string;
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
   body?: string | Buffer;

@@ -7,26 +7,28 @@ export function createEmbeddingsRepository(database: Pick<Database, 'executor' |
   const q = () => database.executor();
 
   return {
-    /** The space of this model, created (with its index, while empty) on first use; active if none is. */
+    /**
+     * The active space's id; when no space is active yet (the first embedding ever), this model's space is
+     * created active, with its index built while it is empty.
+     */
     async ensureSpace(model: string, dims: number): Promise<number> {
-      await q()
-        .insertInto('embedding_spaces')
-        .values({ model, dims })
-        .onConflict((oc) => oc.columns(['model', 'dims']).doNothing())
-        .execute();
-      const space = await q()
-        .selectFrom('embedding_spaces')
-        .select(['id'])
-        .where('model', '=', model)
-        .where('dims', '=', dims)
-        .executeTakeFirstOrThrow();
-      await ensureVectorIndex(database, space.id, dims);
+      const active = () =>
+        q()
+          .selectFrom('embedding_spaces')
+          .select(['id', 'dims'])
+          .where('active', '=', true)
+          .executeTakeFirst();
+      const found = await active();
+      if (found) return found.id;
+      // Another process may activate one first: the one-active index turns this insert into a no-op.
       await sql`
-        update embedding_spaces set active = true
-        where id = ${space.id} and not exists (select 1 from embedding_spaces where active)
-      `
-        .execute(q())
-        .catch(() => undefined); // another process activated one first: the unique index said no
+        insert into embedding_spaces (model, dims, state, activated_at)
+        values (${model}, ${dims}, 'active', now())
+        on conflict do nothing
+      `.execute(q());
+      const space = await active();
+      if (!space) throw new Error('No active embedding space after creating one');
+      await ensureVectorIndex(database, space.id, space.dims);
       return space.id;
     },
 

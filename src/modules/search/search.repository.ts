@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../platform/db/database.ts';
+import type { Executor } from '../../platform/db/transactions.ts';
 
 export type SearchMode = 'hybrid' | 'vector' | 'text';
 
@@ -56,43 +57,64 @@ export function createSearchRepository(database: Pick<Database, 'executor' | 'tr
     search(scope: SearchScope, query: SearchQuery): Promise<SearchHit[]> {
       return database.transaction(async () => {
         const db = database.executor();
-        const useVector = query.mode !== 'text' && query.vector !== undefined;
-        const useText = query.mode !== 'vector';
-        if (useVector) {
-          // SET LOCAL takes no parameters; both values are integers checked by the route schema.
-          await sql.raw(`set local hnsw.ef_search = ${Math.trunc(query.efSearch)}`).execute(db);
-          await sql.raw(`set local hnsw.iterative_scan = relaxed_order`).execute(db);
-        }
-        const visible = visibleDocuments(scope);
-        const vectorList = useVector ? vectorCandidates(query, visible) : emptyList();
-        const textList = useText ? textCandidates(query, visible) : emptyList();
-        const { k, vectorWeight, textWeight } = query.rrf;
-        const { rows } = await sql<SearchHit>`
-          with q as (select websearch_to_tsquery('english', ${query.text}) as tsq),
-          vec as (${vectorList}),
-          txt as (${textList}),
-          fused as (
-            select coalesce(vec.chunk_id, txt.chunk_id) as chunk_id, vec.r as vector_rank, txt.r as text_rank,
-              coalesce(${vectorWeight}::float8 / (${k} + vec.r), 0) + coalesce(${textWeight}::float8 / (${k} + txt.r), 0) as score
-            from vec full outer join txt on vec.chunk_id = txt.chunk_id
-          )
-          select f.chunk_id, c.document_id, d.title, d.kind, c.page_from, c.page_to,
-            ts_headline('english', c.text, q.tsq, 'MaxFragments=2, MinWords=8, MaxWords=30, StartSel=<mark>, StopSel=</mark>') as snippet,
-            f.score, f.vector_rank::int as vector_rank, f.text_rank::int as text_rank
-          from fused f
-          join chunks c on c.id = f.chunk_id
-          join documents d on d.id = c.document_id
-          cross join q
-          order by f.score desc, f.chunk_id
-          limit ${query.limit}
-        `.execute(db);
+        await applyVectorSettings(query, db);
+        const { rows } = await searchStatement(scope, query).execute(db);
         return rows;
+      });
+    },
+
+    /** The plan PostgreSQL picks for `search` with the same input and settings: EXPLAIN (FORMAT JSON), not run. */
+    explain(scope: SearchScope, query: SearchQuery): Promise<unknown> {
+      return database.transaction(async () => {
+        const db = database.executor();
+        await applyVectorSettings(query, db);
+        const { rows } = await sql<{ 'QUERY PLAN': unknown }>`
+          explain (format json) ${searchStatement(scope, query)}
+        `.execute(db);
+        return rows[0]!['QUERY PLAN'];
       });
     },
   };
 }
 
 export type SearchRepository = ReturnType<typeof createSearchRepository>;
+
+const usesVector = (query: SearchQuery) => query.mode !== 'text' && query.vector !== undefined;
+
+async function applyVectorSettings(query: SearchQuery, db: Executor): Promise<void> {
+  if (!usesVector(query)) return;
+  // SET LOCAL takes no parameters; both values are integers checked by the route schema.
+  await sql.raw(`set local hnsw.ef_search = ${Math.trunc(query.efSearch)}`).execute(db);
+  await sql.raw(`set local hnsw.iterative_scan = relaxed_order`).execute(db);
+}
+
+function searchStatement(scope: SearchScope, query: SearchQuery) {
+  const visible = visibleDocuments(scope);
+  const vectorList = usesVector(query) ? vectorCandidates(query, visible) : emptyList();
+  // Spelled out where it is used rather than read from a CTE: the planner folds it to a constant and estimates
+  // from chunks.tsv's statistics how many chunks match (the GIN index for a rare term, the caller's own chunks
+  // for a common one); read from a CTE, every query looks equally rare to it.
+  const tsq = sql`websearch_to_tsquery('english', ${query.text})`;
+  const textList = query.mode !== 'vector' ? textCandidates(query, tsq, visible) : emptyList();
+  const { k, vectorWeight, textWeight } = query.rrf;
+  return sql<SearchHit>`
+    with vec as (${vectorList}),
+    txt as (${textList}),
+    fused as (
+      select coalesce(vec.chunk_id, txt.chunk_id) as chunk_id, vec.r as vector_rank, txt.r as text_rank,
+        coalesce(${vectorWeight}::float8 / (${k} + vec.r), 0) + coalesce(${textWeight}::float8 / (${k} + txt.r), 0) as score
+      from vec full outer join txt on vec.chunk_id = txt.chunk_id
+    )
+    select f.chunk_id, c.document_id, d.title, d.kind, c.page_from, c.page_to,
+      ts_headline('english', c.text, ${tsq}, 'MaxFragments=2, MinWords=8, MaxWords=30, StartSel=<mark>, StopSel=</mark>') as snippet,
+      f.score, f.vector_rank::int as vector_rank, f.text_rank::int as text_rank
+    from fused f
+    join chunks c on c.id = f.chunk_id
+    join documents d on d.id = c.document_id
+    order by f.score desc, f.chunk_id
+    limit ${query.limit}
+  `;
+}
 
 /** The caller's ready documents in scope: the only rows either list may come from. */
 function visibleDocuments(scope: SearchScope): RawBuilder<unknown> {
@@ -130,13 +152,17 @@ function vectorCandidates(query: SearchQuery, visible: RawBuilder<unknown>): Raw
     ) best`;
 }
 
-function textCandidates(query: SearchQuery, visible: RawBuilder<unknown>): RawBuilder<unknown> {
+function textCandidates(
+  query: SearchQuery,
+  tsq: RawBuilder<unknown>,
+  visible: RawBuilder<unknown>,
+): RawBuilder<unknown> {
   return sql`
     select chunk_id, row_number() over (order by rank desc, chunk_id) as r
     from (
-      select c.id as chunk_id, ts_rank(c.tsv, q.tsq) as rank
-      from chunks c cross join q
-      where c.tsv @@ q.tsq and c.document_id in (${visible})
+      select c.id as chunk_id, ts_rank(c.tsv, ${tsq}) as rank
+      from chunks c
+      where c.tsv @@ ${tsq} and c.document_id in (${visible})
       order by rank desc, c.id
       limit ${query.candidates}
     ) ranked`;

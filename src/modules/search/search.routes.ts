@@ -25,6 +25,7 @@ export function searchRoutes(search: SearchService, authenticate: Authenticate):
         return {
           mode: result.mode,
           vectorSearch: result.vectorSearch,
+          space: result.space,
           hits: result.hits.map((hit) => ({
             documentId: hit.document_id,
             title: hit.title,

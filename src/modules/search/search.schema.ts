@@ -18,6 +18,13 @@ export const SearchResponse = Type.Object({
   vectorSearch: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')], {
     description: '`disabled`: this deployment answers from full-text search only',
   }),
+  space: Type.Union(
+    [
+      Type.Object({ id: Type.Integer(), model: Type.String() }),
+      Type.Null({ description: 'no vectors were used (mode=text, vector search off, nothing embedded yet)' }),
+    ],
+    { description: 'the embedding space the vector list came from (during a model switch, the old one)' },
+  ),
   hits: Type.Array(
     Type.Object({
       documentId: Uuid,

@@ -8,14 +8,16 @@ import type { SearchHit, SearchMode, SearchRepository, SearchScope } from './sea
 
 export interface SearchServiceDeps {
   search: SearchRepository;
-  /** Undefined when vector search is off. */
-  embedder: Embedder | undefined;
+  /** The embedder of a space's model; undefined when vector search is off. */
+  embedderFor: ((space: { model: string; dims: number }) => Embedder) | undefined;
   cache: Pick<Cache, 'getOrSet'>;
   tuning: { candidates: number; efSearch: number; rrfK: number; vectorWeight: number; textWeight: number };
 }
 
 export interface SearchInput extends Omit<SearchScope, 'ownerId'> {
   q: string;
+  /** The full-text query when it should differ from `q` (websearch syntax, e.g. words joined by `or`). */
+  textQuery?: string;
   mode: SearchMode;
   limit: number;
 }
@@ -24,14 +26,20 @@ export interface SearchResult {
   mode: SearchMode;
   /** `disabled`: this deployment searches text only, whatever the mode asked. */
   vectorSearch: 'enabled' | 'disabled';
+  /** The embedding space the vector list came from; null when none was used. */
+  space: { id: number; model: string } | null;
   hits: SearchHit[];
 }
 
 export function createSearchService(deps: SearchServiceDeps) {
-  /** The query's vector in the active space, cached per space (a model switch makes a new space). */
-  async function queryVector(embedder: Embedder, text: string) {
+  /**
+   * The query's vector in the active space, by that space's own model (during a model switch, the old one),
+   * cached per space (a switch makes a new space).
+   */
+  async function queryVector(embedderFor: NonNullable<SearchServiceDeps['embedderFor']>, text: string) {
     const space = await deps.search.activeSpace();
     if (!space) return undefined;
+    const embedder = embedderFor(space);
     const key = `${space.id}:${createHash('sha256').update(text).digest('base64url')}`;
     const started = performance.now();
     const values = await deps.cache.getOrSet('embedding', key, async () => {
@@ -39,24 +47,27 @@ export function createSearchService(deps: SearchServiceDeps) {
       return vectors[0]!;
     });
     recordTiming('embed', performance.now() - started);
-    return { spaceId: space.id, dims: space.dims, values };
+    return { space, values };
   }
 
   return {
     async search(actor: Actor, input: SearchInput): Promise<SearchResult> {
-      const { embedder, tuning } = deps;
-      if (!embedder && input.mode === 'vector') {
+      const { embedderFor, tuning } = deps;
+      if (!embedderFor && input.mode === 'vector') {
         throw new AppError(
           'SEARCH_VECTOR_DISABLED',
           409,
           'Vector search is off on this deployment; use mode=hybrid or mode=text.',
         );
       }
-      const vector = embedder && input.mode !== 'text' ? await queryVector(embedder, input.q) : undefined;
+      const queried =
+        embedderFor && input.mode !== 'text' ? await queryVector(embedderFor, input.q) : undefined;
+      const space = queried?.space;
+      const vector = space && { spaceId: space.id, dims: space.dims, values: queried.values };
       const hits = await deps.search.search(
         { ownerId: actor.id, documentIds: input.documentIds, tags: input.tags, kind: input.kind },
         {
-          text: input.q,
+          text: input.textQuery ?? input.q,
           mode: input.mode,
           vector,
           limit: input.limit,
@@ -65,7 +76,12 @@ export function createSearchService(deps: SearchServiceDeps) {
           efSearch: tuning.efSearch,
         },
       );
-      return { mode: input.mode, vectorSearch: embedder ? 'enabled' : 'disabled', hits };
+      return {
+        mode: input.mode,
+        vectorSearch: embedderFor ? 'enabled' : 'disabled',
+        space: space ? { id: space.id, model: space.model } : null,
+        hits,
+      };
     },
   };
 }

@@ -3,12 +3,16 @@ import type { Config } from '../../config.ts';
 import type { AiHooks } from './ai-hooks.ts';
 import type { Embedder } from './embedder.ts';
 import type { Llm } from './llm.ts';
-import { createOpenAiEmbedder } from './openai-embedder.ts';
+import { createOpenAiEmbedder, embeddingDimensions } from './openai-embedder.ts';
 import { createOpenAiLlm } from './openai-llm.ts';
 
 export interface Ai {
   embedder: Embedder;
   llm: Llm;
+  /** An embedder of another model on the same endpoint (an embedding-model switch). */
+  embedderFor(model: string, dimensions: number): Embedder;
+  /** The dimensions of a model's vectors, asked from the endpoint with one probe input. */
+  dimensionsOf(model: string): Promise<number>;
 }
 
 /** The OpenAI-compatible adapters when AI_BASE_URL is set; undefined means the local engines' turn. */
@@ -37,5 +41,7 @@ export function createAi(config: Config, hooks: AiHooks): Ai | undefined {
       dimensions: config.ai.embeddingDimensions,
     }),
     llm: createOpenAiLlm({ ...common, model: config.ai.chatModel }),
+    embedderFor: (model, dimensions) => createOpenAiEmbedder({ ...common, model, dimensions }),
+    dimensionsOf: (model) => embeddingDimensions({ client, timeoutMs, model }),
   };
 }

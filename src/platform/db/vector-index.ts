@@ -34,3 +34,15 @@ async function indexExists(database: Pick<Database, 'db'>, spaceId: number): Pro
   `.execute(database.db);
   return rows[0]?.found === true;
 }
+
+/** Drops a space's HNSW index (`CONCURRENTLY` on PostgreSQL, so searches on other spaces never wait). */
+export async function dropVectorIndex(
+  database: Pick<Database, 'engine' | 'db'>,
+  spaceId: number,
+): Promise<void> {
+  if (!Number.isInteger(spaceId)) throw new TypeError(`Invalid embedding space ${spaceId}`);
+  const concurrently = database.engine === 'postgres' ? 'concurrently ' : '';
+  await sql
+    .raw(`drop index ${concurrently}if exists chunk_embeddings_space_${spaceId}_hnsw`)
+    .execute(database.db);
+}
