@@ -1,0 +1,67 @@
+import type { PubSub } from '../../platform/pubsub/pubsub.ts';
+
+/** One socket's interest in a channel: receives each delta already serialised (the same frame for every socket). */
+export type FrameListener = (frame: Buffer) => void;
+
+interface Channel {
+  listeners: Set<FrameListener>;
+  seq: number;
+  /** The pub/sub subscription, shared by every local listener of the channel. */
+  subscribed: Promise<() => Promise<void>>;
+}
+
+/**
+ * Fan-out of pub/sub messages to the sockets of this process. A channel is subscribed on pub/sub only while one
+ * of its sockets listens here; each message is serialised once (one frame, one `seq`) for all of them.
+ */
+export function createChannelFanOut(deps: { pubsub: PubSub; onError: (error: unknown) => void }) {
+  const channels = new Map<string, Channel>();
+
+  function open(name: string, topic: string): Channel {
+    const channel: Channel = {
+      listeners: new Set(),
+      seq: 0,
+      subscribed: deps.pubsub.subscribe(topic, (message) => {
+        if (channel.listeners.size === 0) return;
+        channel.seq += 1;
+        const frame = Buffer.from(JSON.stringify({ op: 'msg', ch: name, seq: channel.seq, data: message }));
+        for (const listener of channel.listeners) listener(frame);
+      }),
+    };
+    channels.set(name, channel);
+    return channel;
+  }
+
+  async function leave(name: string, channel: Channel, listener: FrameListener): Promise<void> {
+    channel.listeners.delete(listener);
+    if (channel.listeners.size > 0 || channels.get(name) !== channel) return;
+    channels.delete(name);
+    const unsubscribe = await channel.subscribed.catch(() => undefined);
+    await unsubscribe?.().catch(deps.onError);
+  }
+
+  return {
+    /**
+     * Adds `listener` to channel `name` (whose deltas are published on `topic`); resolves once this process is
+     * subscribed, so anything published afterwards reaches it. Returns the function that removes it.
+     */
+    async join(name: string, topic: string, listener: FrameListener): Promise<() => Promise<void>> {
+      const channel = channels.get(name) ?? open(name, topic);
+      channel.listeners.add(listener);
+      try {
+        await channel.subscribed;
+      } catch (error) {
+        if (channels.get(name) === channel) channels.delete(name);
+        channel.listeners.delete(listener);
+        throw error;
+      }
+      return () => leave(name, channel, listener);
+    },
+    /** Channels this process is subscribed to (for tests and the admin view). */
+    get size() {
+      return channels.size;
+    },
+  };
+}
+
+export type ChannelFanOut = ReturnType<typeof createChannelFanOut>;
