@@ -270,6 +270,39 @@ describe.each([
     expect(Buffer.from(await res.arrayBuffer())).toEqual(small);
   });
 
+  it('signs a batch of GET URLs in one call, in order, each serving its own object', async () => {
+    const bodies = [randomBytes(10), randomBytes(20), randomBytes(30)];
+    const keys = bodies.map(() => newBlobKey('batch'));
+    for (const [i, key] of keys.entries()) {
+      await h.storage.put(key, Readable.from([bodies[i]!]), { contentType: 'image/png' });
+    }
+    const before = [...h.operations];
+    const urls = await h.storage.signedGetUrls(keys, 60);
+    expect(h.operations).toEqual(before); // signing sends no request to the store
+    expect(urls).toHaveLength(3);
+    for (const [i, url] of urls.entries()) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(bodies[i]);
+    }
+    expect(await h.storage.signedGetUrls([], 60)).toEqual([]);
+    await expect(h.storage.signedGetUrls([keys[0]!, '../x'], 60)).rejects.toMatchObject({
+      code: 'STORAGE_INVALID_KEY',
+    });
+  });
+
+  it('reads the first bytes of an object with a ranged get (type sniffing)', async () => {
+    const key = newBlobKey('sniff');
+    const body = randomBytes(10_000);
+    await h.storage.put(key, Readable.from([body]), { contentType: 'image/jpeg' });
+    const head = (await h.storage.get(key, { start: 0, end: 4095 }))!;
+    expect([head.bytes, head.totalBytes, head.contentType]).toEqual([4096, 10_000, 'image/jpeg']);
+    expect(await buffer(head.body)).toEqual(body.subarray(0, 4096));
+    const short = (await h.storage.get(smallKey, { start: 0, end: 4095 }))!;
+    expect([short.bytes, short.totalBytes]).toEqual([1000, 1000]);
+    expect(await buffer(short.body)).toEqual(small);
+  });
+
   it('refuses a tampered signature (s3rver does not check SigV4 at all)', async () => {
     const res = await fetch(tampered(await h.storage.signedGetUrl(smallKey, 60)));
     await res.arrayBuffer();

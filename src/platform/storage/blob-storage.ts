@@ -21,6 +21,8 @@ export interface BlobStorage {
   delete(key: string): Promise<void>;
   /** Short-lived URL a client can GET without other credentials. */
   signedGetUrl(key: string, ttlSeconds: number): Promise<string>;
+  /** One short-lived GET URL per key, in order: a page of photos is signed in one call. */
+  signedGetUrls(keys: readonly string[], ttlSeconds: number): Promise<string[]>;
   /** Short-lived URL + headers for a client's direct PUT, bound to content type and max size. */
   signedPutUrl(
     key: string,

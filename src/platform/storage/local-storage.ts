@@ -27,6 +27,10 @@ export function createLocalStorage(options: {
     assertBlobKey(key);
     return path.join(root, key);
   };
+  const signGet = (key: string, ttlSeconds: number) => {
+    assertBlobKey(key);
+    return publicBaseUrl + options.signer.signPath({ method: 'GET', key }, ttlSeconds);
+  };
   const readContentType = async (file: string) => {
     const meta = await readFile(`${file}.meta.json`, 'utf8').catch(unlessMissing);
     return meta === undefined ? undefined : (JSON.parse(meta) as { contentType: string }).contentType;
@@ -92,8 +96,11 @@ export function createLocalStorage(options: {
     },
 
     async signedGetUrl(key, ttlSeconds) {
-      assertBlobKey(key);
-      return publicBaseUrl + options.signer.signPath({ method: 'GET', key }, ttlSeconds);
+      return signGet(key, ttlSeconds);
+    },
+
+    async signedGetUrls(keys, ttlSeconds) {
+      return keys.map((key) => signGet(key, ttlSeconds));
     },
 
     async signedPutUrl(key, { contentType, maxBytes, ttlSeconds }) {

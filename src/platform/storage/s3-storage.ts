@@ -42,6 +42,14 @@ export function createS3Storage(s3: NonNullable<Config['s3']>, options: S3Storag
   const Bucket = s3.bucket;
   const signingDate = () => new Date((options.now ?? Date.now)());
 
+  async function signGet(key: string, ttlSeconds: number): Promise<string> {
+    assertBlobKey(key);
+    return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), {
+      expiresIn: ttlSeconds,
+      signingDate: signingDate(),
+    });
+  }
+
   async function timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
@@ -112,12 +120,12 @@ export function createS3Storage(s3: NonNullable<Config['s3']>, options: S3Storag
       await timed('delete', () => client.send(new DeleteObjectCommand({ Bucket, Key: key })));
     },
 
-    async signedGetUrl(key, ttlSeconds) {
-      assertBlobKey(key);
-      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), {
-        expiresIn: ttlSeconds,
-        signingDate: signingDate(),
-      });
+    signedGetUrl: signGet,
+
+    // Presigning is local computation (no request to the bucket): one call signs the whole batch.
+    async signedGetUrls(keys, ttlSeconds) {
+      keys.forEach(assertBlobKey);
+      return Promise.all(keys.map((key) => signGet(key, ttlSeconds)));
     },
 
     // The presigner leaves Content-Type unsigned unless told (aws-sdk-js-v3#3497); signed, S3 refuses any
