@@ -14,6 +14,13 @@ import {
   uploadRoutes,
 } from './modules/documents/index.ts';
 import { searchRoutes } from './modules/search/index.ts';
+import { embeddingsRoutes } from './modules/embeddings/index.ts';
+import { socialRoutes } from './modules/social/index.ts';
+import { askRoutes, conversationsRoutes } from './modules/chat/index.ts';
+import { aiUsageRoutes } from './modules/ai-usage/index.ts';
+import { textOpsRoutes } from './modules/text-ops/index.ts';
+import { realtimeRoutes } from './modules/realtime/index.ts';
+import { coursesRoutes, notificationsRoutes } from './modules/generation/index.ts';
 import { authRoutes, meRoutes } from './modules/users/index.ts';
 import { AppError } from './platform/errors.ts';
 import { clientErrorHandler, frameworkErrors } from './platform/http/framework-errors.ts';
@@ -72,10 +79,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply) => {
     if (shuttingDown) reply.header('connection', 'close');
   });
+  // An upgrade request answered over HTTP (401, 404, a route without WebSocket): its socket left the HTTP server's
+  // care when the upgrade began, so nothing else would ever close it.
+  app.addHook('onResponse', async (request) => {
+    const { connection = '', upgrade } = request.headers;
+    if (upgrade && /\bupgrade\b/i.test(connection)) request.raw.socket.destroySoon();
+  });
   app.addHook('preClose', async () => {
     shuttingDown = true;
     // Open event streams would hold close() open: each gets `event: shutdown` and ends.
-    deps.eventStreams.closeAll();
+    await deps.eventStreams.closeAll();
+    // WebSockets close with 1001 (going away): clients reconnect to another process.
+    await deps.realtime.closeAll();
   });
 
   await app.register(helmet, {
@@ -154,6 +169,30 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       );
       await api.register(storiesRoutes(deps.documents, deps.uploads, deps.authenticate));
       await api.register(searchRoutes(deps.search, deps.authenticate));
+      await api.register(
+        embeddingsRoutes({
+          embeddings: deps.embeddingSpaces,
+          users: deps.users,
+          authenticate: deps.authenticate,
+          eventStreams: deps.eventStreams,
+          pubsub: deps.pubsub,
+        }),
+      );
+      await api.register(socialRoutes(deps.social, deps.authenticate, deps.metrics));
+      await api.register(conversationsRoutes(deps.chat, deps.authenticate));
+      await api.register(
+        askRoutes({ chat: deps.chat, authenticate: deps.authenticate, eventStreams: deps.eventStreams }),
+      );
+      await api.register(aiUsageRoutes(deps.budget, deps.authenticate));
+      await api.register(textOpsRoutes(deps.textOps, deps.authenticate));
+      await api.register(
+        realtimeRoutes({
+          realtime: deps.realtime,
+          authenticateToken: (token) => deps.users.authenticate(token),
+        }),
+      );
+      await api.register(coursesRoutes(deps.generation.courses, deps.authenticate));
+      await api.register(notificationsRoutes(deps.generation.notifications, deps.authenticate));
       await api.register(
         adminRoutes({
           users: deps.users,

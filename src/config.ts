@@ -37,6 +37,8 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   SLOW_REQUEST_MS: Type.Integer({ minimum: 1, default: 1000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 15_000 }),
+  CHAT_SOURCES: Type.Integer({ minimum: 1, maximum: 20, default: 6 }),
   OVERLOAD_PROTECTION: Type.Union([OnOff], { default: 'on' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 10, default: 1000 }),
   CACHE: Type.Union([OnOff], { default: 'on' }),
@@ -66,6 +68,7 @@ const EnvSchema = Type.Object({
   AI_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   AI_DAILY_TOKENS: Type.Integer({ minimum: 0, default: 200_000 }),
   AI_MAX_INPUT_TOKENS: Type.Integer({ minimum: 2000, default: 12_000 }),
+  AI_CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   LOCAL_MODEL_CACHE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
   USER_STORAGE_BYTES: Type.Integer({ minimum: 0, default: 1024 * 1024 * 1024 }),
@@ -73,6 +76,18 @@ const EnvSchema = Type.Object({
   INGEST_PAGES_PER_JOB: Type.Integer({ minimum: 1, maximum: 500, default: 25 }),
   INGEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 120_000 }),
   INGEST_STALLED_AFTER_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  EMBEDDINGS_REEMBED_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 0 }),
+  EMBEDDINGS_REEMBED_BATCH: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
+  EMBEDDINGS_RETIRE_AFTER_MS: Type.Integer({ minimum: 0, default: 120_000 }),
+  FEED_BACKFILL: Type.Integer({ minimum: 0, maximum: 10_000, default: 500 }),
+  SOCIAL_PHOTO_SLOT_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 900 }),
+  SOCIAL_PHOTO_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, default: 10 * 1024 * 1024 }),
+  SOCIAL_PHOTO_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 600 }),
+  WS_MAX_SUBSCRIPTIONS: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  WS_MESSAGES_PER_SECOND: Type.Number({ minimum: 0.1, maximum: 10_000, default: 10 }),
+  WS_MESSAGE_BURST: Type.Integer({ minimum: 1, maximum: 100_000, default: 30 }),
+  WS_PING_INTERVAL_MS: Type.Integer({ minimum: 50, default: 30_000 }),
+  WS_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -112,10 +127,14 @@ export interface Config {
     bodyLimitBytes: number;
     slowRequestMs: number;
     shutdownTimeoutMs: number;
+    /** A comment on quiet server-sent event streams, so proxies do not time them out. */
+    sseHeartbeatMs: number;
     overloadProtection: boolean;
     maxEventLoopDelayMs: number;
   };
   cacheEnabled: boolean;
+  /** `sources`: chunks retrieved for each question. */
+  chat: { sources: number };
   rateLimit: { enabled: boolean; anonymousPerMinute: number; userPerMinute: number };
   /** `queueName`: the BullMQ queue; deployments sharing one Redis need different names. */
   jobs: {
@@ -152,6 +171,8 @@ export interface Config {
     dailyTokens: number;
     /** Prompt budget per chat call; longer documents are summarised by map-reduce. */
     maxInputTokens: number;
+    /** How long generated artifacts (courses) stay in the owner's ai_cache. */
+    cacheTtlSeconds: number;
     /** Where the local embedder keeps its converted word vectors; shared by every data dir. */
     localModelCacheDir: string;
   };
@@ -168,6 +189,37 @@ export interface Config {
     extractTimeoutMs: number;
     /** An active document whose heartbeat is older than this lost its job: the sweep re-enqueues its stage. */
     stalledAfterMs: number;
+  };
+  /** The re-embed of an embedding-model switch. */
+  embeddings: {
+    /** Pause between re-embed batches: a throttle (0: none). */
+    reembedDelayMs: number;
+    /** Chunks per re-embed batch; 0 lets the embedder decide. */
+    reembedBatch: number;
+    /** How long a retired space keeps its vectors, for searches that read it as active just before the flip. */
+    retireAfterMs: number;
+  };
+  /** A new connection (or tag) puts this many of the other side's latest visible posts into the feed. */
+  /**
+   * Photos: how long an upload slot (its PUT URL, and the time to post it) lasts, the largest photo, and the
+   * lifetime of the signed GET URLs reads return (cached for half of it).
+   */
+  social: {
+    feedBackfill: number;
+    photoSlotTtlSeconds: number;
+    photoMaxBytes: number;
+    photoUrlTtlSeconds: number;
+  };
+  /**
+   * WebSocket limits: subscriptions per connection, inbound messages (token bucket: rate and burst), how often
+   * peers are pinged (one missed pong and they are dropped), and the send buffer above which a slow reader is dropped.
+   */
+  realtime: {
+    maxSubscriptions: number;
+    messagesPerSecond: number;
+    messageBurst: number;
+    pingIntervalMs: number;
+    maxBufferedBytes: number;
   };
 }
 
@@ -242,10 +294,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       slowRequestMs: e.SLOW_REQUEST_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
       overloadProtection: e.OVERLOAD_PROTECTION === 'on',
       maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     },
     cacheEnabled: e.CACHE === 'on',
+    chat: { sources: e.CHAT_SOURCES },
     rateLimit: {
       enabled: e.RATE_LIMIT === 'on',
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
@@ -280,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.AI_TIMEOUT_MS,
       dailyTokens: e.AI_DAILY_TOKENS,
       maxInputTokens: e.AI_MAX_INPUT_TOKENS,
+      cacheTtlSeconds: e.AI_CACHE_TTL_SECONDS,
       localModelCacheDir: path.resolve(e.LOCAL_MODEL_CACHE_DIR ?? DEFAULT_MODEL_CACHE_DIR),
     },
     search: {
@@ -295,6 +350,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pagesPerJob: e.INGEST_PAGES_PER_JOB,
       extractTimeoutMs: e.INGEST_TIMEOUT_MS,
       stalledAfterMs: e.INGEST_STALLED_AFTER_MS,
+    },
+    embeddings: {
+      reembedDelayMs: e.EMBEDDINGS_REEMBED_DELAY_MS,
+      reembedBatch: e.EMBEDDINGS_REEMBED_BATCH,
+      retireAfterMs: e.EMBEDDINGS_RETIRE_AFTER_MS,
+    },
+    social: {
+      feedBackfill: e.FEED_BACKFILL,
+      photoSlotTtlSeconds: e.SOCIAL_PHOTO_SLOT_TTL_SECONDS,
+      photoMaxBytes: e.SOCIAL_PHOTO_MAX_BYTES,
+      photoUrlTtlSeconds: e.SOCIAL_PHOTO_URL_TTL_SECONDS,
+    },
+    realtime: {
+      maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
+      messageBurst: e.WS_MESSAGE_BURST,
+      pingIntervalMs: e.WS_PING_INTERVAL_MS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
   };
 }

@@ -2,7 +2,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from './config.ts';
 import { createOutboxConsumers, type EventPayloads } from './events.ts';
 import { healthChecks } from './health-checks.ts';
-import { createJobDefinitions, PRUNE_EVERY_MS, stageJob, type JobPayloads } from './jobs.ts';
+import {
+  ANALYZE_EVERY_MS,
+  createJobDefinitions,
+  DIGEST_EVERY_MS,
+  PRUNE_EVERY_MS,
+  stageJob,
+  type JobPayloads,
+} from './jobs.ts';
 import {
   createDocumentsRepository,
   createDocumentsService,
@@ -25,9 +32,50 @@ import {
   createUsersRepository,
   createUsersService,
 } from './modules/users/index.ts';
+import {
+  createAnswerComposer,
+  createChatService,
+  createConversationsRepository,
+  createExtractiveEngine,
+} from './modules/chat/index.ts';
 import { createSearchRepository, createSearchService } from './modules/search/index.ts';
+import {
+  createEmbeddingsService,
+  createReembed,
+  createSpacesRepository,
+  spaceChannel,
+} from './modules/embeddings/index.ts';
+import {
+  createAudienceTagsRepository,
+  createAudienceTagsService,
+  createCommentsRepository,
+  createCommentsService,
+  createConnectionsRepository,
+  createConnectionsService,
+  createDigestRepository,
+  createDigestService,
+  createDigestSummary,
+  createFanOut,
+  createFanOutRepository,
+  createFeedCache,
+  createFeedRepository,
+  createFeedService,
+  createPhotosRepository,
+  createPhotosService,
+  createPhotoUrls,
+  createPostsRepository,
+  createPostsService,
+  readSocialCounts,
+  type PublishSocialEvent,
+} from './modules/social/index.ts';
+import { createAiUsageRepository, createTokenBudget, pruneAiUsage } from './modules/ai-usage/index.ts';
+import { createTextOpsService } from './modules/text-ops/index.ts';
+import { createRealtime, ownUserSource, progressSource } from './modules/realtime/index.ts';
+import { courseJobId, createGeneration } from './modules/generation/index.ts';
 import { createAi } from './platform/ai/create-ai.ts';
-import { createLocalEmbedder } from './platform/ai/local-embedder.ts';
+import { createLocalEmbedder, LOCAL_EMBEDDING_MODEL } from './platform/ai/local-embedder.ts';
+import { createEmbedderRegistry } from './platform/ai/embedders.ts';
+import { dropVectorIndex, ensureVectorIndex } from './platform/db/vector-index.ts';
 import { createCache } from './platform/cache/create-cache.ts';
 import type { Secrets } from './platform/data-dir/data-dir.ts';
 import { createDatabase } from './platform/db/database.ts';
@@ -85,10 +133,18 @@ export async function createDeps(
     signingSecret: secrets.urlSigning,
     observe: (operation, seconds) => metrics.s3OperationLatency.observe({ operation }, seconds),
   });
+  const aiUsage = createAiUsageRepository(database);
+  const budget = createTokenBudget({ usage: aiUsage, dailyTokens: config.ai.dailyTokens });
   const ai = createAi(config, {
-    onUsage: ({ task, model, promptTokens, completionTokens }) => {
+    onUsage: ({ task, model, promptTokens, completionTokens, userId }) => {
       metrics.aiTokens.inc({ task, model, kind: 'prompt' }, promptTokens);
       metrics.aiTokens.inc({ task, model, kind: 'completion' }, completionTokens);
+      // Reported from inside the adapter: charging must never throw into it, nor hold up the answer.
+      if (userId) {
+        budget.charge(userId, promptTokens + completionTokens).catch((error: unknown) => {
+          logger.warn({ err: error, userId, task }, 'AI tokens could not be charged to the daily budget');
+        });
+      }
     },
     observe: (task, model, seconds) => metrics.aiRequestDuration.observe({ task, model }, seconds),
   });
@@ -96,6 +152,17 @@ export async function createDeps(
   const localEmbedder =
     vector.enabled && !ai ? createLocalEmbedder({ cacheDir: config.ai.localModelCacheDir }) : undefined;
   const embedder = vector.enabled ? (ai?.embedder ?? localEmbedder) : undefined;
+  // Each embedding space is served by its own model's embedder, whatever is configured now.
+  const embedders = embedder
+    ? createEmbedderRegistry({
+        configured: embedder,
+        local: {
+          model: LOCAL_EMBEDDING_MODEL,
+          create: () => createLocalEmbedder({ cacheDir: config.ai.localModelCacheDir }),
+        },
+        remote: ai,
+      })
+    : undefined;
   const textWorker = createTextWorker();
   const extractiveSummarizer = textWorkerSummarizer(textWorker);
   const summarizer = ai
@@ -103,6 +170,7 @@ export async function createDeps(
         llm: ai.llm,
         fallback: extractiveSummarizer,
         maxInputTokens: config.ai.maxInputTokens,
+        tokenBudget: budget,
       })
     : extractiveSummarizer;
   const pdf = createPdfExtractor({
@@ -114,6 +182,9 @@ export async function createDeps(
   const transaction = <T>(work: () => Promise<T>) => database.transaction(work);
   const publishDocumentEvent: PublishDocumentEvent = (type, aggregateId, payload) =>
     outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]);
+  // One job id per space: the outbox, a retry and the reconcile sweep may all ask for the same re-embed.
+  const enqueueReembed = (spaceId: number) =>
+    queue.enqueue('embeddings.reembed', { spaceId }, { jobId: `embeddings.reembed-${spaceId}` });
   const documentsRepository = createDocumentsRepository(database);
   const pipelineRepository = createPipelineRepository(database);
   const documents = createDocumentsService({
@@ -133,6 +204,18 @@ export async function createDeps(
     publish: publishDocumentEvent,
     limits: config.library,
   });
+  const generation = createGeneration<EventPayloads>({
+    database,
+    publish: (type, aggregateId, payload) =>
+      outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
+    llm: ai?.llm,
+    budget,
+    notify: (channel, message) => void pubsub.publish(channel, message).catch(() => undefined),
+    enqueueGeneration: (job) =>
+      queue.enqueue('course.generate', job, { jobId: courseJobId(job.courseId, job.generation) }),
+    countEvent: (type) => metrics.courseEvents.inc({ type }),
+    settings: { maxInputTokens: config.ai.maxInputTokens, courseCacheTtlSeconds: config.ai.cacheTtlSeconds },
+  });
   const outbox: Outbox<EventPayloads> = createOutbox<EventPayloads>(
     database,
     createOutboxConsumers({
@@ -143,6 +226,16 @@ export async function createDeps(
       },
       deleteDocumentsOf: (ownerId) => documents.deleteAllOf(ownerId),
       deleteBlob: (blobKey) => documents.deleteBlob(blobKey),
+      enqueueReembed,
+      enqueueFanOut: (postId) => queue.enqueue('social.fan-out', { postId }, { jobId: `fan-out-${postId}` }),
+      deletePhotoBlobs: (by) => socialPhotos.deleteBlobsOf(by),
+      enqueueRefeed: async (eventId, pairs) => {
+        for (const pair of pairs) {
+          const jobId = `refeed-${eventId}-${pair.ownerId}-${pair.viewerId}`;
+          await queue.enqueue('social.refeed', pair, { jobId });
+        }
+      },
+      courseConsumers: generation.consumers,
     }),
     {
       logger,
@@ -169,9 +262,45 @@ export async function createDeps(
     adminEmails: config.auth.adminEmails,
   });
 
+  const vectorsRepository = createEmbeddingsRepository(database);
+  const spacesRepository = createSpacesRepository(database);
+  const embeddingSpaces = createEmbeddingsService({
+    spaces: spacesRepository,
+    vectors: vectorsRepository,
+    registry: embedders,
+    configured: embedder,
+    transaction,
+    publish: (type, aggregateId, payload) => outbox.publish(type, aggregateId, payload),
+  });
+  const reembed = embedders
+    ? createReembed({
+        spaces: spacesRepository,
+        vectors: vectorsRepository,
+        registry: embedders,
+        transaction,
+        ensureIndex: (spaceId, dims) => ensureVectorIndex(database, spaceId, dims),
+        dropIndex: (spaceId) => dropVectorIndex(database, spaceId),
+        notify: (spaceId) => void pubsub.publish(spaceChannel(spaceId), {}).catch(() => undefined),
+        enqueueReembed,
+        enqueueDrop: (spaceId, delayMs) =>
+          queue.enqueue(
+            'embeddings.drop-space',
+            { spaceId },
+            { jobId: `embeddings.drop-${spaceId}`, delayMs },
+          ),
+        settings: {
+          delayMs: config.embeddings.reembedDelayMs,
+          batch: config.embeddings.reembedBatch,
+          retireAfterMs: config.embeddings.retireAfterMs,
+          rowsPerStatement: database.engine === 'pglite' ? 16 : 500,
+        },
+      })
+    : undefined;
   const ingest = createIngestPipeline({
     pipeline: pipelineRepository,
-    embeddings: embedder ? { repository: createEmbeddingsRepository(database), embedder } : undefined,
+    embeddings: embedders
+      ? { repository: vectorsRepository, targets: () => embeddingSpaces.ingestTargets() }
+      : undefined,
     transaction,
     publish: publishDocumentEvent,
     storage,
@@ -189,13 +318,28 @@ export async function createDeps(
       database.engine === 'pglite' ? { chunks: 50, vectors: 16 } : { chunks: 500, vectors: 500 },
   });
 
+  const feedCache = createFeedCache(cache);
+  const fanOut = createFanOut({
+    repository: createFanOutRepository(database),
+    feedCache,
+    chunkSize: database.engine === 'pglite' ? 500 : 2000,
+    backfillPosts: config.social.feedBackfill,
+  });
   const queue: Queue<JobPayloads> = createQueue<JobPayloads>(
     config,
     createJobDefinitions({
       ingest,
+      fanOut,
+      deliverDigests: () => social.digest.deliverDaily(),
       pruneOutbox: () => outbox.prune(OUTBOX_KEEP_DAYS),
       pruneIdempotencyKeys: () => pruneIdempotencyKeys(idempotency),
       pruneSessions: () => users.pruneExpiredSessions(),
+      pruneAiUsage: () => pruneAiUsage(aiUsage),
+      pruneAiCache: () => generation.prune(),
+      prunePhotoSlots: () => socialPhotos.pruneExpiredSlots(),
+      analyze: () => database.analyze(),
+      courseGenerator: generation.generator,
+      reembed,
       log: (counts, message) => logger.info(counts, message),
     }),
     { logger, metrics },
@@ -209,13 +353,92 @@ export async function createDeps(
     const { oldestWaitingSeconds } = await queue.stats();
     return ingest.reviveStalled(config.library.stalledAfterMs + oldestWaitingSeconds * 1000);
   });
-  const eventStreams = createEventStreams();
+  // Building spaces whose job was lost get it back; retired spaces past their grace period are dropped.
+  if (reembed) reconciler.register('embedding spaces', () => reembed.reconcile());
+  // A course job may legitimately run through three model calls, each up to AI_TIMEOUT_MS.
+  reconciler.register('stalled courses', async () => {
+    const { oldestWaitingSeconds } = await queue.stats();
+    const runsFor = Math.max(config.library.stalledAfterMs, 4 * config.ai.timeoutMs);
+    return generation.generator.reviveStalled(runsFor + oldestWaitingSeconds * 1000);
+  });
+  const eventStreams = createEventStreams({ heartbeatMs: config.http.sseHeartbeatMs });
+  const realtime = createRealtime({ pubsub, metrics, logger, settings: config.realtime });
+  realtime.channels.register('user', ownUserSource);
+  const documentProgress = progressSource({
+    read: (actor, id) => documents.progress(actor, id),
+    topic: progressChannel,
+  });
+  realtime.channels.register('doc', documentProgress);
+  // A document's ingestion job is addressed by the document's id; generation jobs register their own source.
+  realtime.channels.register('job', documentProgress);
   const search = createSearchService({
     search: createSearchRepository(database),
-    embedder,
+    embedderFor: embedders ? (space) => embeddingSpaces.embedderFor(space) : undefined,
     cache,
     tuning: { candidates: 50, ...config.search },
   });
+  const chat = createChatService({
+    conversations: createConversationsRepository(database),
+    search,
+    compose: createAnswerComposer({
+      llm: ai?.llm,
+      // Sentence vectors for the extractive engine only when they are local (and so free and fast).
+      extractive: createExtractiveEngine({
+        embed: localEmbedder
+          ? async (texts, signal) => (await localEmbedder.embed(texts, { signal, task: 'chat' })).vectors
+          : undefined,
+      }),
+      maxInputTokens: config.ai.maxInputTokens,
+      observeFirstToken: (engine, seconds) =>
+        metrics.aiTimeToFirstToken.observe({ task: 'chat', engine }, seconds),
+    }),
+    budget: ai ? budget : undefined,
+    maxInputTokens: config.ai.maxInputTokens,
+    retrieve: config.chat.sources,
+    observeRagOverhead: (seconds) => metrics.ragOverhead.observe(seconds),
+  });
+  const textOps = createTextOpsService({ llm: ai?.llm, extractive: extractiveSummarizer, budget, cache });
+  const publishSocialEvent: PublishSocialEvent = (type, aggregateId, payload) =>
+    outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]);
+  const audienceTagsRepository = createAudienceTagsRepository(database);
+  const socialPhotos = createPhotosService({
+    photos: createPhotosRepository(database),
+    storage,
+    settings: { slotTtlSeconds: config.social.photoSlotTtlSeconds, maxBytes: config.social.photoMaxBytes },
+  });
+  const photoUrls = createPhotoUrls({ storage, ttlSeconds: config.social.photoUrlTtlSeconds });
+  const social = {
+    connections: createConnectionsService({
+      connections: createConnectionsRepository(database),
+      feedCache,
+      transaction,
+      publish: publishSocialEvent,
+    }),
+    audienceTags: createAudienceTagsService({
+      tags: audienceTagsRepository,
+      feedCache,
+      transaction,
+      publish: publishSocialEvent,
+    }),
+    posts: createPostsService({
+      posts: createPostsRepository(database),
+      tags: audienceTagsRepository,
+      feedCache,
+      transaction,
+      publish: publishSocialEvent,
+      photos: socialPhotos,
+      photoUrls,
+    }),
+    comments: createCommentsService({ comments: createCommentsRepository(database) }),
+    feed: createFeedService({ feed: createFeedRepository(database), feedCache, photoUrls }),
+    photos: socialPhotos,
+    digest: createDigestService({
+      digest: createDigestRepository(database),
+      summary: createDigestSummary({ llm: ai?.llm, extractive: extractiveSummarizer, budget, cache }),
+      photoUrls,
+    }),
+  };
+  metrics.observeSocialCounts(() => readSocialCounts(database));
   let background = false;
   return {
     config,
@@ -248,9 +471,17 @@ export async function createDeps(
     uploads,
     ingest,
     search,
+    social,
+    budget,
+    textOps,
+    generation,
+    chat,
     embedder,
     localEmbedder,
+    embeddingSpaces,
+    reembed,
     eventStreams,
+    realtime,
     eventLoopDelay,
     checks: healthChecks({ database, vector, redis, storage, queue, embedder: localEmbedder }),
     /**
@@ -260,16 +491,23 @@ export async function createDeps(
     async startBackground(run: { workers: boolean }): Promise<void> {
       background = true;
       outbox.start();
+      void embeddingSpaces.configuredDrift().then(
+        (drift) => drift && logger.warn(drift),
+        () => undefined,
+      );
       if (!run.workers) return;
       queue.work({ concurrency: config.jobs.workerConcurrency });
       reconciler.start();
       await queue.schedule('maintenance.prune', {}, PRUNE_EVERY_MS);
+      await queue.schedule('maintenance.analyze', {}, ANALYZE_EVERY_MS);
+      await queue.schedule('social.digest', {}, DIGEST_EVERY_MS);
     },
     /** Stops background work first (running jobs finish), then closes connections. */
     async close(): Promise<void> {
       if (background) await Promise.all([outbox.stop(), reconciler.stop()]);
+      reembed?.stop();
       await queue.close();
-      await Promise.allSettled([pdf.close(), textWorker.close(), localEmbedder?.close()]);
+      await Promise.allSettled([pdf.close(), textWorker.close(), localEmbedder?.close(), embedders?.close()]);
       eventLoopDelay.disable();
       await Promise.allSettled([pubsub.close(), cache.close(), storage.close()]);
       redis?.disconnect();

@@ -1,5 +1,11 @@
+import { CHAT_ERRORS } from './modules/chat/index.ts';
 import { DOCUMENT_ERRORS } from './modules/documents/index.ts';
+import { EMBEDDINGS_ERRORS } from './modules/embeddings/index.ts';
+import { GENERATION_ERRORS } from './modules/generation/index.ts';
 import { SEARCH_ERRORS } from './modules/search/index.ts';
+import { SOCIAL_ERRORS } from './modules/social/index.ts';
+import { AI_USAGE_ERRORS } from './modules/ai-usage/index.ts';
+import { REALTIME_ERRORS } from './modules/realtime/index.ts';
 import { USER_ERRORS } from './modules/users/index.ts';
 import { AI_ERRORS } from './platform/ai/ai-errors.ts';
 import { IDEMPOTENCY_ERRORS } from './platform/http/idempotency.ts';
@@ -21,6 +27,12 @@ export const ERROR_CATALOG: Record<string, Record<string, ErrorCodeSpec>> = {
   'Users and auth': USER_ERRORS,
   'Documents and stories': DOCUMENT_ERRORS,
   Search: SEARCH_ERRORS,
+  Social: SOCIAL_ERRORS,
+  'Embedding spaces': EMBEDDINGS_ERRORS,
+  Chat: CHAT_ERRORS,
+  'AI budget': AI_USAGE_ERRORS,
+  Realtime: REALTIME_ERRORS,
+  'Generation and courses': GENERATION_ERRORS,
 };
 
 export function renderErrorsMarkdown(): string {

@@ -1,21 +1,42 @@
 import type { IngestPipeline, StageJob } from './modules/documents/index.ts';
-import type { JobDefinitions } from './platform/queue/queue.ts';
+import type { Reembed } from './modules/embeddings/index.ts';
+import type { CourseGenerationJob, Generation } from './modules/generation/index.ts';
+import type { FanOut, FanOutJob, RefeedJob } from './modules/social/index.ts';
+import type { JobDefinitions, JobResult } from './platform/queue/queue.ts';
 
 /** Every background job and its payload. Job ids follow `<stage>-<entity id>-<generation>` (DESIGN §7). */
 export type JobPayloads = {
   'maintenance.prune': Record<string, never>;
+  'maintenance.analyze': Record<string, never>;
   'document.extract': StageJob;
   'document.extract-pages': StageJob & { pages: { from: number; to: number } };
   'document.chunk': StageJob;
   'document.embed': StageJob;
   'document.summarize': StageJob;
+  'social.fan-out': FanOutJob;
+  'social.refeed': RefeedJob;
+  'social.digest': Record<string, never>;
+  'embeddings.reembed': { spaceId: number };
+  'embeddings.drop-space': { spaceId: number };
+  'course.generate': CourseGenerationJob;
 };
 
 export interface JobDeps {
   pruneOutbox: () => Promise<number>;
   pruneIdempotencyKeys: () => Promise<number>;
   pruneSessions: () => Promise<number>;
+  pruneAiUsage: () => Promise<number>;
+  pruneAiCache: () => Promise<number>;
+  prunePhotoSlots: () => Promise<number>;
+  /** Planner statistics (embedded PGlite has no autovacuum). */
+  analyze: () => Promise<void>;
+  courseGenerator: Generation['generator'];
   ingest: IngestPipeline;
+  fanOut: FanOut;
+  /** Delivers the day's digest to each active reader, once per reader and day. */
+  deliverDigests: () => Promise<JobResult>;
+  /** Undefined when vector search is off. */
+  reembed: Reembed | undefined;
   log: (counts: Record<string, number>, message: string) => void;
 }
 
@@ -39,8 +60,18 @@ export function createJobDefinitions(deps: JobDeps): JobDefinitions<JobPayloads>
           outboxEvents: await deps.pruneOutbox(),
           idempotencyKeys: await deps.pruneIdempotencyKeys(),
           refreshTokens: await deps.pruneSessions(),
+          aiUsageDays: await deps.pruneAiUsage(),
+          aiCacheEntries: await deps.pruneAiCache(),
+          photoSlots: await deps.prunePhotoSlots(),
         };
         deps.log(counts, 'maintenance.prune removed expired rows');
+        return 'done';
+      },
+    },
+    'maintenance.analyze': {
+      attempts: 1,
+      async handle() {
+        await deps.analyze();
         return 'done';
       },
     },
@@ -49,6 +80,26 @@ export function createJobDefinitions(deps: JobDeps): JobDefinitions<JobPayloads>
     'document.chunk': stage((job) => ingest.chunk(job)),
     'document.embed': stage((job) => ingest.embed(job)),
     'document.summarize': stage((job) => ingest.summarize(job)),
+    'social.fan-out': { attempts: 5, backoffMs: 1_000, handle: (job) => deps.fanOut.fanOut(job) },
+    'social.refeed': { attempts: 5, backoffMs: 1_000, handle: (job) => deps.fanOut.refeed(job) },
+    'social.digest': { attempts: 3, backoffMs: 60_000, handle: () => deps.deliverDigests() },
+    'embeddings.reembed': {
+      attempts: 5,
+      backoffMs: 5_000,
+      handle: async ({ spaceId }) => (deps.reembed ? deps.reembed.reembed(spaceId) : 'skipped'),
+      onExhausted: async ({ spaceId }, error) => deps.reembed?.exhausted(spaceId, error),
+    },
+    'embeddings.drop-space': {
+      attempts: 5,
+      handle: async ({ spaceId }) => (deps.reembed ? deps.reembed.drop(spaceId) : 'skipped'),
+    },
+    // One structured call per attempt; invalid output fails the course without a retry (see the generator).
+    'course.generate': {
+      attempts: 2,
+      backoffMs: 5_000,
+      handle: (job, context) => deps.courseGenerator.generate(job, context),
+      onExhausted: (job, error) => deps.courseGenerator.exhausted(job, error),
+    },
   };
 }
 
@@ -73,3 +124,6 @@ export function stageJob(
 }
 
 export const PRUNE_EVERY_MS = 24 * 3600 * 1000;
+/** Also once at start: an embedded database's statistics are otherwise never collected. */
+export const ANALYZE_EVERY_MS = 3600 * 1000;
+export const DIGEST_EVERY_MS = 24 * 3600 * 1000;

@@ -24,6 +24,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: FakeRequestBody;
+  /** Streamed answers: how the stream ended, and when (performance.now()) its last token was written. */
+  stream?: { outcome: 'streaming' | 'completed' | 'client-closed'; lastTokenAt?: number };
 }
 
 export interface FakeOpenAi {
@@ -32,8 +34,10 @@ export interface FakeOpenAi {
   requests: RecordedRequest[];
   /** The chat answer from now on: fixed text (JSON when the request asks for a schema) or made per request. */
   reply(answer: string | ((body: FakeRequestBody) => string)): void;
-  /** The next `count` requests fail this way. */
-  fail(kind: FakeFault, count?: number): void;
+  /** The next `count` requests (to `path` only, e.g. `/v1/chat/completions`, when given) fail this way. */
+  fail(kind: FakeFault, count?: number, path?: string): void;
+  /** Forgets faults not yet used up. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -62,17 +66,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 export async function startFakeOpenAi(
-  options: { dimensions?: number; chunkDelayMs?: number } = {},
+  options: { dimensions?: number; chunkDelayMs?: number; firstTokenDelayMs?: number } = {},
 ): Promise<FakeOpenAi> {
-  const { dimensions = 8, chunkDelayMs = 400 } = options;
+  // firstTokenDelayMs: a fixed time to first token (to the answer, when not streamed), like a real model's.
+  const { dimensions = 8, chunkDelayMs = 400, firstTokenDelayMs = 0 } = options;
   const requests: RecordedRequest[] = [];
-  const faults: { kind: FakeFault; remaining: number }[] = [];
+  const faults: { kind: FakeFault; remaining: number; path?: string }[] = [];
   let answer: string | ((body: FakeRequestBody) => string) = (body) =>
     `You said: ${body.messages?.at(-1)?.content ?? ''}`;
 
-  const takeFault = () => {
-    const fault = faults[0];
-    if (fault && --fault.remaining === 0) faults.shift();
+  const takeFault = (path: string) => {
+    const index = faults.findIndex((f) => f.path === undefined || f.path === path);
+    const fault = faults[index];
+    if (fault && --fault.remaining === 0) faults.splice(index, 1);
     return fault?.kind;
   };
 
@@ -88,16 +94,20 @@ export async function startFakeOpenAi(
     });
   };
 
-  const chat = async (res: ServerResponse, body: FakeRequestBody, fault: FakeFault | undefined) => {
+  const chat = async (res: ServerResponse, record: RecordedRequest, fault: FakeFault | undefined) => {
+    const { body } = record;
     const text = typeof answer === 'function' ? answer(body) : answer;
     const promptTokens = (body.messages ?? []).reduce((sum, m) => sum + words(m.content), 0);
     const usage = { prompt_tokens: promptTokens, completion_tokens: words(text) };
     const base = { id: 'chatcmpl-fake', created: Math.floor(Date.now() / 1000), model: body.model };
+    if (firstTokenDelayMs > 0) await sleep(firstTokenDelayMs);
     if (!body.stream) {
       const message = { role: 'assistant', content: text };
       const choices = [{ index: 0, message, finish_reason: 'stop' }];
       return sendJson(res, 200, { ...base, object: 'chat.completion', choices, usage });
     }
+    const stream: NonNullable<RecordedRequest['stream']> = { outcome: 'streaming' };
+    record.stream = stream;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     const chunk = (delta: object, finish_reason: string | null = null) =>
@@ -105,18 +115,23 @@ export async function startFakeOpenAi(
     chunk({ role: 'assistant', content: '' });
     // Stop writing (and sleeping) as soon as the client hangs up or close() destroys the socket.
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    res.on('close', () => {
+      gone.abort();
+      if (stream.outcome === 'streaming') stream.outcome = 'client-closed';
+    });
     try {
       for (const piece of text.split(/(?<= )/)) {
         if (fault === 'slowStream') await sleep(chunkDelayMs, undefined, { signal: gone.signal });
         chunk({ content: piece });
       }
+      stream.lastTokenAt = performance.now();
     } catch {
       return;
     }
     chunk({}, 'stop');
     if (body.stream_options?.include_usage)
       send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+    stream.outcome = 'completed';
     res.end('data: [DONE]\n\n');
   };
 
@@ -126,8 +141,9 @@ export async function startFakeOpenAi(
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as FakeRequestBody;
       const path = req.url ?? '';
-      requests.push({ path, headers: req.headers, body });
-      const fault = takeFault();
+      const record: RecordedRequest = { path, headers: req.headers, body };
+      requests.push(record);
+      const fault = takeFault(path);
       const error = { message: `upstream failed: ${UPSTREAM_SECRET}`, type: 'server_error' };
       if (fault === 'hang') return; // accepted, never answered: close() destroys the socket
       if (fault === '500') return sendJson(res, 500, { error });
@@ -141,7 +157,7 @@ export async function startFakeOpenAi(
         return;
       }
       if (path === '/v1/embeddings') return embeddings(res, body, fault);
-      if (path === '/v1/chat/completions') return void chat(res, body, fault);
+      if (path === '/v1/chat/completions') return void chat(res, record, fault);
       sendJson(res, 404, { error: { message: `no route ${path}` } });
     });
   });
@@ -154,8 +170,11 @@ export async function startFakeOpenAi(
     reply(next) {
       answer = next;
     },
-    fail(kind, count = 1) {
-      faults.push({ kind, remaining: count });
+    fail(kind, count = 1, path) {
+      faults.push({ kind, remaining: count, path });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -127,6 +127,23 @@ describe('statement accounting', () => {
   });
 });
 
+describe('planner statistics', () => {
+  it('analyze() collects them, which nothing else does on PGlite (no autovacuum)', async () => {
+    for (const n of [1, 2, 3]) await insertUser(`stats-${n}-${uuidv7()}@example.com`);
+    const estimate = async () => {
+      const { rows } = await sql<{ estimate: number; actual: number }>`
+        select c.reltuples::int as estimate, (select count(*) from users)::int as actual
+        from pg_class c where c.relname = 'users'`.execute(t.deps.database.db);
+      return rows[0]!;
+    };
+    expect((await estimate()).estimate, 'never analyzed').toBe(-1);
+    await t.deps.database.analyze();
+    const { estimate: analyzed, actual } = await estimate();
+    expect(actual).toBeGreaterThanOrEqual(3);
+    expect(analyzed).toBe(actual);
+  });
+});
+
 describe('migrations', () => {
   it('are idempotent: a second run applies nothing and keeps the data', async () => {
     const email = `migrate-${Date.now()}@example.com`;

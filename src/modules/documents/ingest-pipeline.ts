@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
-import type { Embedder } from '../../platform/ai/embedder.ts';
 import type { JobResult } from '../../platform/queue/queue.ts';
 import type { BlobStorage } from '../../platform/storage/blob-storage.ts';
 import type { DocumentStatus } from '../../platform/db/tables.ts';
@@ -14,7 +13,7 @@ import {
   type TextWorker,
 } from '../ingest/index.ts';
 import type { PublishDocumentEvent, StageRequest } from './documents.events.ts';
-import { embedChunks } from './embed-chunks.ts';
+import { embedChunks, type EmbedTarget } from './embed-chunks.ts';
 import type { EmbeddingsRepository } from './embeddings.repository.ts';
 import type { PipelineRepository } from './pipeline.repository.ts';
 import { createStalledSweep } from './stalled-documents.ts';
@@ -34,7 +33,13 @@ export interface DocumentProgress {
 export interface IngestPipelineDeps {
   pipeline: PipelineRepository;
   /** Undefined when vector search is off: the embed stage then ends `skipped`. */
-  embeddings: { repository: EmbeddingsRepository; embedder: Embedder } | undefined;
+  embeddings:
+    | {
+        repository: EmbeddingsRepository;
+        /** The active space (created on first use) and, during a model switch, the space being built. */
+        targets: () => Promise<{ active: EmbedTarget; building: EmbedTarget | undefined }>;
+      }
+    | undefined;
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
   publish: PublishDocumentEvent;
   storage: Pick<BlobStorage, 'get'>;
@@ -239,6 +244,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
             char_end: c.charEnd,
             text: c.text,
             text_sha256: sha256(c.text),
+            page_breaks: c.pageBreaks,
           })),
         );
         if (!(await pipeline.beat(job.documentId, job.generation, 'extracting'))) return 'skipped';
@@ -254,7 +260,9 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
       if (!document) return 'skipped';
       let embedding: 'done' | 'skipped' = 'skipped';
       if (deps.embeddings) {
-        const finished = await embedChunks(deps.embeddings, job.documentId, {
+        const { repository } = deps.embeddings;
+        const { active, building } = await deps.embeddings.targets();
+        const finished = await embedChunks(repository, active, job.documentId, {
           total: document.chunk_count ?? 0,
           vectorsPerStatement: deps.rowsPerStatement.vectors,
           afterRound: async (progress) => {
@@ -264,6 +272,15 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
           },
         });
         if (!finished) return 'skipped';
+        // Best effort: the re-embed job catches up any chunk missing from the new space before it flips, so a
+        // failing new model never fails the document.
+        if (building) {
+          await embedChunks(repository, building, job.documentId, {
+            total: 0,
+            vectorsPerStatement: deps.rowsPerStatement.vectors,
+            afterRound: () => pipeline.beat(job.documentId, job.generation, 'embedding'),
+          }).catch(() => undefined);
+        }
         embedding = 'done';
       }
       return moveOn(job, 'embedding', 'summarizing', { embedding }, () =>
@@ -281,7 +298,7 @@ export function createIngestPipeline(deps: IngestPipelineDeps) {
       const stored = await pipeline.findSummaryInput(job.documentId);
       if (stored?.input_sha256 !== inputSha256) {
         const summary = await whileBeating(job, 'summarizing', () =>
-          deps.summarizer.summarize({ title: document.title, sections }),
+          deps.summarizer.summarize({ title: document.title, sections }, { userId: document.owner_id }),
         );
         await pipeline.upsertSummary({
           documentId: job.documentId,

@@ -5,6 +5,8 @@ export { createPdfExtractor, type PdfExtractor } from './extract/pdf-extractor.t
 export { createLlmSummarizer } from './summarize/llm-summarizer.ts';
 export type { Summarizer } from './summarize/summarizer.ts';
 export { PROMPT_VERSION as SUMMARY_PROMPT_VERSION } from './summarize/summary-prompts.ts';
+export { centralSentences } from './summarize/centrality.ts';
+export { splitSentences } from './summarize/sentences.ts';
 export {
   createTextWorker,
   textWorkerSummarizer,

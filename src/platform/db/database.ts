@@ -20,6 +20,11 @@ export interface Database extends ReturnType<typeof createTransactions> {
   serverVersion(): Promise<string>;
   /** Installed version of an extension, else the version the server could install, else undefined. */
   extensionVersion(name: string): Promise<string | undefined>;
+  /**
+   * Refreshes the planner's statistics. PGlite has no autovacuum, so without this an embedded database plans
+   * every query as if its tables were empty; on PostgreSQL it only repeats what autovacuum does.
+   */
+  analyze(): Promise<void>;
   /** Runs a multi-statement SQL script (simple query protocol): migrations, restores. */
   runScript(script: string): Promise<void>;
   poolStats(): PoolStats;
@@ -44,6 +49,9 @@ function commonQueries(db: Kysely<Tables>, executor: () => Executor) {
         from pg_available_extensions a left join pg_extension e on e.extname = a.name
         where a.name = ${name}`.execute(db);
       return rows[0]?.version ?? undefined;
+    },
+    async analyze() {
+      await sql`analyze`.execute(db);
     },
     async runScript(script: string) {
       // Without parameters, both engines use the simple query protocol, which takes several statements.

@@ -114,6 +114,8 @@ export interface ChunksTable {
   text: string;
   text_sha256: string;
   tsv: ColumnType<string, never, never>;
+  /** Offsets in `text` where pages page_from + 1 … page_to begin. */
+  page_breaks: ColumnType<number[], number[] | undefined, number[]>;
 }
 
 export interface SummariesTable {
@@ -131,9 +133,19 @@ export interface EmbeddingSpacesTable {
   id: Generated<number>;
   model: string;
   dims: number;
-  active: Generated<boolean>;
+  /** Derived from `state` (generated column). */
+  active: ColumnType<boolean, never, never>;
+  state: Generated<EmbeddingSpaceState>;
+  error: string | null;
+  /** The re-embed job's keyset position: chunks up to this id are done. */
+  reembed_cursor: string | null;
+  embedded_chunks: Generated<number>;
+  activated_at: Date | null;
+  retired_at: Date | null;
   created_at: CreatedAt;
 }
+
+export type EmbeddingSpaceState = 'building' | 'active' | 'retired' | 'failed';
 
 export interface ChunkEmbeddingsTable {
   chunk_id: string;
@@ -141,6 +153,203 @@ export interface ChunkEmbeddingsTable {
   window_ord: number;
   /** pgvector's text form, '[0.1,0.2,…]'. */
   embedding: string;
+}
+
+export interface AiUsageTable {
+  user_id: string;
+  /** The UTC day, written as 'YYYY-MM-DD'. */
+  day: ColumnType<Date, string, never>;
+  /** bigint: pg hands it back as a string, so reads cast it. */
+  tokens: ColumnType<string | number, number, number>;
+}
+
+export interface ConversationsTable {
+  id: string;
+  owner_id: string;
+  title: string | null;
+  scope: ColumnType<ConversationScopeRow, string, string>;
+  created_at: CreatedAt;
+}
+
+export interface ConversationScopeRow {
+  documentIds?: string[];
+  tags?: string[];
+  kind?: 'document' | 'story';
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: ColumnType<CitationRow[], string | undefined, string>;
+  status: ColumnType<'complete' | 'interrupted', 'complete' | 'interrupted' | undefined, never>;
+  engine: 'llm' | 'extractive' | null;
+  model: string | null;
+  notice: string | null;
+  created_at: CreatedAt;
+}
+
+export interface CitationRow {
+  marker: number;
+  documentId: string;
+  title: string;
+  page: number;
+  chunkId: string;
+  quote: string;
+}
+
+export interface ConnectionsTable {
+  user_id: string;
+  peer_id: string;
+  status: 'pending' | 'accepted' | 'blocked';
+  created_at: CreatedAt;
+}
+
+export interface AudienceTagsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface ConnectionTagsTable {
+  owner_id: string;
+  peer_id: string;
+  tag_id: string;
+}
+
+export interface PostsTable {
+  id: string;
+  author_id: string;
+  body: string;
+  audience: 'all' | 'tags';
+  created_at: CreatedAt;
+}
+
+export interface PostAudienceTagsTable {
+  post_id: string;
+  tag_id: string;
+}
+
+export interface PostPhotosTable {
+  post_id: string;
+  blob_key: string;
+  ord: number;
+}
+
+export interface PhotoUploadsTable {
+  blob_key: string;
+  owner_id: string;
+  content_type: string;
+  max_bytes: number;
+  expires_at: Date;
+  post_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DigestDeliveriesTable {
+  user_id: string;
+  day: string;
+  since: Date;
+  post_count: number;
+  delivered_at: CreatedAt;
+}
+
+export interface CommentsTable {
+  id: string;
+  post_id: string;
+  author_id: string;
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface FeedEntriesTable {
+  user_id: string;
+  post_id: string;
+  created_at: Date;
+}
+
+export interface AiCacheTable {
+  key: string;
+  owner_id: string;
+  task: string;
+  output: ColumnType<unknown, string, string>;
+  model: string;
+  usage: ColumnType<unknown, string | null, string | null>;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface CoursesTable {
+  id: string;
+  owner_id: string;
+  title: string;
+  audience: string | null;
+  level: 'beginner' | 'intermediate' | 'advanced' | null;
+  status: 'queued' | 'generating' | 'ready' | 'failed';
+  generation: Generated<number>;
+  summary: string | null;
+  outline: ColumnType<CourseOutlineRow[] | null, string | null, string | null>;
+  objectives: ColumnType<string[] | null, string | null, string | null>;
+  engine: 'llm' | 'extractive' | null;
+  model: string | null;
+  notice: string | null;
+  cached: Generated<boolean>;
+  cache_key: string;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface CourseOutlineRow {
+  title: string;
+  description: string;
+  concepts: string[];
+  citations: { documentId: string; page: number; chunkId: string; quote: string }[];
+}
+
+export interface CourseDocumentsTable {
+  course_id: string;
+  document_id: string;
+  ord: number;
+}
+
+export interface ConceptsTable {
+  id: string;
+  course_id: string;
+  name: string;
+  kind: 'course' | 'section' | 'concept';
+}
+
+export interface ConceptEdgesTable {
+  src_id: string;
+  rel: 'contains' | 'relates-to';
+  dst_id: string;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  event_id: string;
+  kind: string;
+  subject_id: string | null;
+  title: string;
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface CourseSearchTable {
+  course_id: string;
+  owner_id: string;
+  text: string;
+  tsv: ColumnType<string, never, never>;
+}
+
+export interface ConsumedEventsTable {
+  consumer: string;
+  event_id: string;
+  created_at: CreatedAt;
 }
 
 export interface Tables {
@@ -158,4 +367,25 @@ export interface Tables {
   summaries: SummariesTable;
   embedding_spaces: EmbeddingSpacesTable;
   chunk_embeddings: ChunkEmbeddingsTable;
+  connections: ConnectionsTable;
+  audience_tags: AudienceTagsTable;
+  connection_tags: ConnectionTagsTable;
+  posts: PostsTable;
+  post_audience_tags: PostAudienceTagsTable;
+  post_photos: PostPhotosTable;
+  photo_uploads: PhotoUploadsTable;
+  digest_deliveries: DigestDeliveriesTable;
+  comments: CommentsTable;
+  feed_entries: FeedEntriesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  ai_usage: AiUsageTable;
+  ai_cache: AiCacheTable;
+  courses: CoursesTable;
+  course_documents: CourseDocumentsTable;
+  concepts: ConceptsTable;
+  concept_edges: ConceptEdgesTable;
+  notifications: NotificationsTable;
+  course_search: CourseSearchTable;
+  consumed_events: ConsumedEventsTable;
 }

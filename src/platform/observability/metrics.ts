@@ -1,5 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+export interface SocialCounts {
+  connections: number;
+  posts: number;
+  users: number;
+}
+
 export interface PoolStats {
   total: number;
   idle: number;
@@ -21,6 +27,26 @@ export function createMetrics() {
   }
   let poolStats: () => PoolStats = () => ({ total: 0, idle: 0, waiting: 0 });
   const queues = new Map<string, () => Promise<{ oldestWaitingSeconds: number }>>();
+  let socialCounts: (() => Promise<SocialCounts>) | undefined;
+  // A scrape collects every metric at once: the three gauges share the read in flight.
+  let socialRead: Promise<SocialCounts | undefined> | undefined;
+  const readSocialCounts = () => {
+    socialRead ??= (socialCounts?.() ?? Promise.resolve(undefined))
+      .catch(() => undefined)
+      .finally(() => (socialRead = undefined));
+    return socialRead;
+  };
+  const socialGauge = (name: string, help: string, pick: (counts: SocialCounts) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        // A database that cannot answer leaves the last value rather than failing the scrape.
+        const counts = await readSocialCounts();
+        if (counts) this.set(pick(counts));
+      },
+    });
 
   const metrics = {
     registry,
@@ -86,6 +112,12 @@ export function createMetrics() {
       labelNames: ['consumer', 'result'] as const,
       registers: [registry],
     }),
+    courseEvents: new Counter({
+      name: 'course_events_total',
+      help: 'Course events consumed by analytics, by type (course.created, course.updated, course.deleted).',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'rate_limited_requests_total',
       help: 'Requests refused with 429 by the rate limiter, by scope (ip, user).',
@@ -97,6 +129,19 @@ export function createMetrics() {
       help: 'Calls to the AI endpoint by task and model.',
       labelNames: ['task', 'model'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    aiTimeToFirstToken: new Histogram({
+      name: 'ai_time_to_first_token_seconds',
+      help: 'From the request to the first answer token, by task and engine (llm or extractive).',
+      labelNames: ['task', 'engine'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    ragOverhead: new Histogram({
+      name: 'rag_overhead_seconds',
+      help: 'Everything a chat answer does before asking the model: history, retrieval, prompt.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     aiTokens: new Counter({
@@ -112,6 +157,81 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     }),
+    feedRequests: new Counter({
+      name: 'feed_requests_total',
+      help: 'Feed pages served.',
+      registers: [registry],
+    }),
+    feedLatency: new Histogram({
+      name: 'feed_latency_seconds',
+      help: 'Time to build a feed page, from the first statement to the hydrated page.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    digestRequests: new Counter({
+      name: 'digest_requests_total',
+      help: 'Digests served (GET /digest).',
+      registers: [registry],
+    }),
+    digestLatency: new Histogram({
+      name: 'digest_latency_seconds',
+      help: 'Time to build a digest, summary included (a cached summary makes it fast).',
+      buckets: [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 30],
+      registers: [registry],
+    }),
+    postCreations: new Counter({
+      name: 'post_creations_total',
+      help: 'Posts created.',
+      registers: [registry],
+    }),
+    postCreationLatency: new Histogram({
+      name: 'post_creation_latency_seconds',
+      help: 'Time to create a post with its audience and outbox event (fan-out runs after, in a job).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    postDeletions: new Counter({
+      name: 'post_deletions_total',
+      help: 'Posts deleted.',
+      registers: [registry],
+    }),
+    connectionRequests: new Counter({
+      name: 'connection_requests_total',
+      help: 'Connection requests made (a request answering a pending one accepts it).',
+      registers: [registry],
+    }),
+    connectionAccepts: new Counter({
+      name: 'connection_accepts_total',
+      help: 'Connection requests accepted.',
+      registers: [registry],
+    }),
+    activeConnections: socialGauge(
+      'lectern_active_connections',
+      'Accepted connections (pairs).',
+      (counts) => counts.connections,
+    ),
+    posts: socialGauge('lectern_posts', 'Posts stored.', (counts) => counts.posts),
+    users: socialGauge('lectern_users', 'User accounts.', (counts) => counts.users),
+    wsConnections: new Gauge({
+      name: 'lectern_ws_connections',
+      help: 'Open WebSocket connections on this process.',
+      registers: [registry],
+    }),
+    wsMessages: new Counter({
+      name: 'ws_messages_total',
+      help: 'WebSocket messages by direction (in: from clients, out: to clients).',
+      labelNames: ['direction'] as const,
+      registers: [registry],
+    }),
+    wsSlowConsumersDropped: new Counter({
+      name: 'ws_slow_consumers_dropped_total',
+      help: 'WebSocket clients dropped because their send buffer outgrew WS_MAX_BUFFERED_BYTES.',
+      registers: [registry],
+    }),
+    /** The social module tells the registry how to count connections, posts and users (read per scrape). */
+    observeSocialCounts(read: () => Promise<SocialCounts>) {
+      socialCounts = read;
+    },
     observeQueue(name: string, read: () => Promise<{ oldestWaitingSeconds: number }>) {
       queues.set(name, read);
     },
