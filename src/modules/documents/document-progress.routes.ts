@@ -3,7 +3,7 @@ import type { EventStreams } from '../../platform/http/event-stream.ts';
 import type { Authenticate } from '../users/index.ts';
 import { IdParams } from './documents.schema.ts';
 import type { DocumentsService } from './documents.service.ts';
-import { followProgress } from './progress-feed.ts';
+import { followState } from '../../platform/pubsub/follow-state.ts';
 
 export interface DocumentProgressRoutesDeps {
   documents: DocumentsService;
@@ -40,9 +40,11 @@ export function documentProgressRoutes(deps: DocumentProgressRoutesDeps): Fastif
         await documents.progress(actor, id); // 404 before the stream opens
         await deps.eventStreams.serve(request, reply, async (stream) => {
           const closed = new Promise<void>((resolve) => stream.onClose(resolve));
-          await followProgress({
+          await followState({
             read: () => documents.progress(actor, id),
             subscribe: (listener) => documents.subscribe(id, listener),
+            terminal: (progress) =>
+              progress.status === 'ready' || progress.status === 'failed' ? progress.status : undefined,
             emit: (event, progress) => stream.send(event, { id, ...progress }),
             closed,
           });

@@ -5,7 +5,7 @@ import type { PubSub } from '../../platform/pubsub/pubsub.ts';
 import type { Authenticate, UsersService } from '../users/index.ts';
 import { spaceChannel, type EmbeddingsService, type SpaceView } from './embeddings.service.ts';
 import { Space, SpaceList, SpaceParams, SwitchBody } from './embeddings.schema.ts';
-import { followSpace } from './space-feed.ts';
+import { followState } from '../../platform/pubsub/follow-state.ts';
 
 export interface EmbeddingsRoutesDeps {
   embeddings: EmbeddingsService;
@@ -87,15 +87,17 @@ export function embeddingsRoutes(deps: EmbeddingsRoutesDeps): FastifyPluginAsync
       async (request, reply) => {
         const { id } = request.params;
         await embeddings.get(id); // 404 before the stream opens
-        const stream = deps.eventStreams.open(request, reply);
-        const closed = new Promise<void>((resolve) => stream.onClose(resolve));
-        await followSpace({
-          read: () => embeddings.get(id),
-          subscribe: (listener) => deps.pubsub.subscribe(spaceChannel(id), listener),
-          emit: (event, space) => stream.send(event, present(space)),
-          closed,
+        await deps.eventStreams.serve(request, reply, async (stream) => {
+          const closed = new Promise<void>((resolve) => stream.onClose(resolve));
+          await followState({
+            read: () => embeddings.get(id),
+            subscribe: (listener) => deps.pubsub.subscribe(spaceChannel(id), listener),
+            key: (space) => JSON.stringify([space.state, space.progress, space.error]),
+            terminal: (space) => (space.state === 'building' ? undefined : space.state),
+            emit: (event, space) => stream.send(event, present(space)),
+            closed,
+          });
         });
-        stream.end();
       },
     );
   };
