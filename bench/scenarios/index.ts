@@ -1,11 +1,24 @@
 import { ceiling } from './ceiling.ts';
+import { chatExtractive, chatRag } from './chat-rag.ts';
 import { dedupHit } from './dedup-hit.ts';
 import { documentMetadata } from './document-metadata.ts';
+import {
+  feed10,
+  feed10Uncached,
+  feed200,
+  feed200Uncached,
+  feed2000,
+  feed2000Naive,
+  feed2000Uncached,
+} from './feed.ts';
+import { digest10, digest200, digest2000 } from './feed-digest.ts';
 import { health } from './health.ts';
 import { ingestPages } from './ingest-pages.ts';
 import { libraryList, libraryListNaive, libraryListUncached } from './library-list.ts';
 import { me } from './me.ts';
+import { postFanout } from './post-fanout.ts';
 import type { Scenario, TimedScenario } from './scenario.ts';
+import { searchHybrid, searchHybridCached, searchText, searchVector } from './search.ts';
 
 // Registry order is run order; keep scenarios that share a server next to each other.
 const all = [
@@ -16,8 +29,25 @@ const all = [
   libraryList,
   documentMetadata,
   dedupHit,
+  searchHybrid,
+  searchVector,
+  searchText,
+  searchHybridCached,
+  feed10,
+  feed200,
+  feed2000,
+  digest10,
+  digest200,
+  digest2000,
+  chatExtractive,
   libraryListUncached,
+  feed10Uncached,
+  feed200Uncached,
+  feed2000Uncached,
+  postFanout,
   libraryListNaive,
+  feed2000Naive,
+  chatRag,
 ] as const;
 
 export type ScenarioName = (typeof all)[number]['name'];
