@@ -71,7 +71,13 @@ import {
 import { createAiUsageRepository, createTokenBudget, pruneAiUsage } from './modules/ai-usage/index.ts';
 import { createTextOpsService } from './modules/text-ops/index.ts';
 import { createRealtime, ownUserSource, progressSource } from './modules/realtime/index.ts';
-import { courseJobId, createGeneration } from './modules/generation/index.ts';
+import {
+  COURSE_JOB_ID,
+  courseJobId,
+  courseJobProgress,
+  createGeneration,
+  jobChannel,
+} from './modules/generation/index.ts';
 import { createAi } from './platform/ai/create-ai.ts';
 import { createLocalEmbedder, LOCAL_EMBEDDING_MODEL } from './platform/ai/local-embedder.ts';
 import { createEmbedderRegistry } from './platform/ai/embedders.ts';
@@ -369,8 +375,12 @@ export async function createDeps(
     topic: progressChannel,
   });
   realtime.channels.register('doc', documentProgress);
-  // A document's ingestion job is addressed by the document's id; generation jobs register their own source.
+  // A document's ingestion job is addressed by the document's id; a course's by the job id it was given.
   realtime.channels.register('job', documentProgress);
+  realtime.channels.register(
+    'job',
+    progressSource({ read: courseJobProgress(generation.courses), topic: jobChannel, ids: COURSE_JOB_ID }),
+  );
   const search = createSearchService({
     search: createSearchRepository(database),
     embedderFor: embedders ? (space) => embeddingSpaces.embedderFor(space) : undefined,

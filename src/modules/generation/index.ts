@@ -7,6 +7,7 @@ export {
   type CourseEvents,
   type CourseGenerationJob,
 } from './courses/course.events.ts';
+export { COURSE_JOB_ID, courseJobProgress } from './courses/course-job-progress.ts';
 export { coursesRoutes } from './courses/courses.routes.ts';
 export { createGeneration, type Generation } from './create-generation.ts';
 export { GENERATION_ERRORS } from './generation.errors.ts';
