@@ -45,29 +45,8 @@ import {
   createSpacesRepository,
   spaceChannel,
 } from './modules/embeddings/index.ts';
-import {
-  createAudienceTagsRepository,
-  createAudienceTagsService,
-  createCommentsRepository,
-  createCommentsService,
-  createConnectionsRepository,
-  createConnectionsService,
-  createDigestRepository,
-  createDigestService,
-  createDigestSummary,
-  createFanOut,
-  createFanOutRepository,
-  createFeedCache,
-  createFeedRepository,
-  createFeedService,
-  createPhotosRepository,
-  createPhotosService,
-  createPhotoUrls,
-  createPostsRepository,
-  createPostsService,
-  readSocialCounts,
-  type PublishSocialEvent,
-} from './modules/social/index.ts';
+import { createFanOut, createFanOutRepository, createFeedCache } from './modules/social/index.ts';
+import { composeSocial } from './compose-social.ts';
 import { createAiUsageRepository, createTokenBudget, pruneAiUsage } from './modules/ai-usage/index.ts';
 import { createTextOpsService } from './modules/text-ops/index.ts';
 import { createRealtime, ownUserSource, progressSource } from './modules/realtime/index.ts';
@@ -234,7 +213,7 @@ export async function createDeps(
       deleteBlob: (blobKey) => documents.deleteBlob(blobKey),
       enqueueReembed,
       enqueueFanOut: (postId) => queue.enqueue('social.fan-out', { postId }, { jobId: `fan-out-${postId}` }),
-      deletePhotoBlobs: (by) => socialPhotos.deleteBlobsOf(by),
+      deletePhotoBlobs: (by) => social.photos.deleteBlobsOf(by),
       enqueueRefeed: async (eventId, pairs) => {
         for (const pair of pairs) {
           const jobId = `refeed-${eventId}-${pair.ownerId}-${pair.viewerId}`;
@@ -342,7 +321,7 @@ export async function createDeps(
       pruneSessions: () => users.pruneExpiredSessions(),
       pruneAiUsage: () => pruneAiUsage(aiUsage),
       pruneAiCache: () => generation.prune(),
-      prunePhotoSlots: () => socialPhotos.pruneExpiredSlots(),
+      prunePhotoSlots: () => social.photos.pruneExpiredSlots(),
       analyze: () => database.analyze(),
       courseGenerator: generation.generator,
       reembed,
@@ -408,47 +387,19 @@ export async function createDeps(
     observeRagOverhead: (seconds) => metrics.ragOverhead.observe(seconds),
   });
   const textOps = createTextOpsService({ llm: ai?.llm, extractive: extractiveSummarizer, budget, cache });
-  const publishSocialEvent: PublishSocialEvent = (type, aggregateId, payload) =>
-    outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]);
-  const audienceTagsRepository = createAudienceTagsRepository(database);
-  const socialPhotos = createPhotosService({
-    photos: createPhotosRepository(database),
+  const social = composeSocial({
+    config,
+    database,
     storage,
-    settings: { slotTtlSeconds: config.social.photoSlotTtlSeconds, maxBytes: config.social.photoMaxBytes },
+    cache,
+    metrics,
+    feedCache,
+    llm: ai?.llm,
+    extractive: extractiveSummarizer,
+    budget,
+    publish: (type, aggregateId, payload) =>
+      outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
   });
-  const photoUrls = createPhotoUrls({ storage, ttlSeconds: config.social.photoUrlTtlSeconds });
-  const social = {
-    connections: createConnectionsService({
-      connections: createConnectionsRepository(database),
-      feedCache,
-      transaction,
-      publish: publishSocialEvent,
-    }),
-    audienceTags: createAudienceTagsService({
-      tags: audienceTagsRepository,
-      feedCache,
-      transaction,
-      publish: publishSocialEvent,
-    }),
-    posts: createPostsService({
-      posts: createPostsRepository(database),
-      tags: audienceTagsRepository,
-      feedCache,
-      transaction,
-      publish: publishSocialEvent,
-      photos: socialPhotos,
-      photoUrls,
-    }),
-    comments: createCommentsService({ comments: createCommentsRepository(database) }),
-    feed: createFeedService({ feed: createFeedRepository(database), feedCache, photoUrls }),
-    photos: socialPhotos,
-    digest: createDigestService({
-      digest: createDigestRepository(database),
-      summary: createDigestSummary({ llm: ai?.llm, extractive: extractiveSummarizer, budget, cache }),
-      photoUrls,
-    }),
-  };
-  metrics.observeSocialCounts(() => readSocialCounts(database));
   let background = false;
   return {
     config,

@@ -13,7 +13,7 @@ export { createDigestRepository } from './digest.repository.ts';
 export { createDigestService, type DigestService } from './digest.service.ts';
 export { createFanOut, type FanOut, type FanOutJob, type RefeedJob } from './fan-out.ts';
 export { createFanOutRepository } from './fan-out.repository.ts';
-export { createFeedCache } from './feed-cache.ts';
+export { createFeedCache, type FeedCache } from './feed-cache.ts';
 export { createFeedRepository } from './feed.repository.ts';
 export { feedRoutes } from './feed.routes.ts';
 export { createFeedService } from './feed.service.ts';
