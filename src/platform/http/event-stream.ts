@@ -24,60 +24,60 @@ export function createEventStreams(options: { heartbeatMs?: number } = {}) {
   const open = new Set<EventStream>();
   const running = new Set<Promise<void>>();
 
-  const streams = {
-    open(request: FastifyRequest, reply: FastifyReply): EventStream {
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-        'x-content-type-options': 'nosniff',
-        // What the request did before its first event: the only Server-Timing a stream can carry.
-        'server-timing': serverTiming(request),
-      });
-      const listeners: (() => void)[] = [];
-      let closed = false;
-      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
-      const close = () => {
+  function openStream(request: FastifyRequest, reply: FastifyReply): EventStream {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': request.id,
+      'x-content-type-options': 'nosniff',
+      // What the request did before its first event: the only Server-Timing a stream can carry.
+      'server-timing': serverTiming(request),
+    });
+    const listeners: (() => void)[] = [];
+    let closed = false;
+    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      open.delete(stream);
+      for (const listener of listeners) listener();
+    };
+    const stream: EventStream = {
+      send(event, data, retryMs) {
         if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        open.delete(stream);
-        for (const listener of listeners) listener();
-      };
-      const stream: EventStream = {
-        send(event, data, retryMs) {
-          if (closed) return;
-          const retry = retryMs === undefined ? '' : `retry: ${retryMs}\n`;
-          raw.write(`${retry}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-        },
-        end() {
-          if (closed) return;
-          close();
-          raw.end();
-        },
-        get closed() {
-          return closed;
-        },
-        onClose(listener) {
-          listeners.push(listener);
-        },
-      };
-      raw.on('close', close);
-      open.add(stream);
-      return stream;
-    },
+        const retry = retryMs === undefined ? '' : `retry: ${retryMs}\n`;
+        raw.write(`${retry}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      },
+      end() {
+        if (closed) return;
+        close();
+        raw.end();
+      },
+      get closed() {
+        return closed;
+      },
+      onClose(listener) {
+        listeners.push(listener);
+      },
+    };
+    raw.on('close', close);
+    open.add(stream);
+    return stream;
+  }
 
+  return {
     /** Opens a stream, runs `work` on it and ends it; shutdown waits for `work` to return. */
     async serve(
       request: FastifyRequest,
       reply: FastifyReply,
       work: (stream: EventStream) => Promise<void>,
     ): Promise<void> {
-      const stream = streams.open(request, reply);
+      const stream = openStream(request, reply);
       const done = work(stream).finally(() => stream.end());
       running.add(done);
       try {
@@ -100,7 +100,6 @@ export function createEventStreams(options: { heartbeatMs?: number } = {}) {
       return open.size;
     },
   };
-  return streams;
 }
 
 export type EventStreams = ReturnType<typeof createEventStreams>;
