@@ -16,8 +16,15 @@ export function createFeedCache(cache: Pick<Cache, 'get' | 'set' | 'delete'>) {
   return {
     read: (userId: string) => cache.get<CachedFirstPage>('feedFirstPage', userId),
     write: (userId: string, page: CachedFirstPage) => cache.set('feedFirstPage', userId, page),
+    /**
+     * Called after the privacy change committed. With Redis down the delete fails (this process's memory copy is
+     * gone already): the change must still answer as made — every read re-checks visibility, so a page that
+     * outlives its invalidation can only miss posts until it expires, never show one it should not.
+     */
     async forget(userIds: Iterable<string>): Promise<void> {
-      await Promise.all([...new Set(userIds)].map((id) => cache.delete('feedFirstPage', id)));
+      await Promise.all(
+        [...new Set(userIds)].map((id) => cache.delete('feedFirstPage', id).catch(() => undefined)),
+      );
     },
   };
 }
