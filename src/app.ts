@@ -20,7 +20,12 @@ import { askRoutes, conversationsRoutes } from './modules/chat/index.ts';
 import { aiUsageRoutes } from './modules/ai-usage/index.ts';
 import { textOpsRoutes } from './modules/text-ops/index.ts';
 import { realtimeRoutes } from './modules/realtime/index.ts';
-import { coursesRoutes, notificationsRoutes } from './modules/generation/index.ts';
+import {
+  coursesRoutes,
+  notificationsRoutes,
+  presentationsRoutes,
+  referenceDataRoutes,
+} from './modules/generation/index.ts';
 import { authRoutes, meRoutes } from './modules/users/index.ts';
 import { AppError } from './platform/errors.ts';
 import { clientErrorHandler, frameworkErrors } from './platform/http/framework-errors.ts';
@@ -192,6 +197,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         }),
       );
       await api.register(coursesRoutes(deps.generation.courses, deps.authenticate));
+      await api.register(presentationsRoutes(deps.generation.presentations, deps.authenticate));
+      await api.register(referenceDataRoutes());
       await api.register(notificationsRoutes(deps.generation.notifications, deps.authenticate));
       await api.register(
         adminRoutes({

@@ -49,12 +49,15 @@ import { createFanOut, createFanOutRepository, createFeedCache } from './modules
 import { composeSocial } from './compose-social.ts';
 import { createAiUsageRepository, createTokenBudget, pruneAiUsage } from './modules/ai-usage/index.ts';
 import { createTextOpsService } from './modules/text-ops/index.ts';
-import { createRealtime, ownUserSource, progressSource } from './modules/realtime/index.ts';
+import { createRealtime, ownUserSource, progressSource, userTopic } from './modules/realtime/index.ts';
 import {
   COURSE_JOB_ID,
   courseJobId,
   courseJobProgress,
   createGeneration,
+  DECK_JOB_ID,
+  deckJobId,
+  deckJobProgress,
   jobChannel,
 } from './modules/generation/index.ts';
 import { createAi } from './platform/ai/create-ai.ts';
@@ -199,7 +202,19 @@ export async function createDeps(
     enqueueGeneration: (job) =>
       queue.enqueue('course.generate', job, { jobId: courseJobId(job.courseId, job.generation) }),
     countEvent: (type) => metrics.courseEvents.inc({ type }),
-    settings: { maxInputTokens: config.ai.maxInputTokens, courseCacheTtlSeconds: config.ai.cacheTtlSeconds },
+    pushToUser: (userId, message) =>
+      void pubsub
+        .publish(userTopic(userId), message)
+        .catch((error: unknown) => logger.warn({ err: error, userId }, 'a notification push was lost')),
+    publishPresentation: (type, aggregateId, payload) => outbox.publish(type, aggregateId, payload),
+    enqueueDeckGeneration: (job) =>
+      queue.enqueue('presentation.generate', job, { jobId: deckJobId(job.presentationId, job.generation) }),
+    // Decks and courses share AI_CACHE_TTL_SECONDS (1 h by default).
+    settings: {
+      maxInputTokens: config.ai.maxInputTokens,
+      courseCacheTtlSeconds: config.ai.cacheTtlSeconds,
+      deckCacheTtlSeconds: config.ai.cacheTtlSeconds,
+    },
   });
   const outbox: Outbox<EventPayloads> = createOutbox<EventPayloads>(
     database,
@@ -220,7 +235,7 @@ export async function createDeps(
           await queue.enqueue('social.refeed', pair, { jobId });
         }
       },
-      courseConsumers: generation.consumers,
+      courseConsumers: { ...generation.consumers, ...generation.presentationConsumers },
     }),
     {
       logger,
@@ -324,6 +339,7 @@ export async function createDeps(
       prunePhotoSlots: () => social.photos.pruneExpiredSlots(),
       analyze: () => database.analyze(),
       courseGenerator: generation.generator,
+      deckGenerator: generation.deckGenerator,
       reembed,
       log: (counts, message) => logger.info(counts, message),
     }),
@@ -346,6 +362,12 @@ export async function createDeps(
     const runsFor = Math.max(config.library.stalledAfterMs, 4 * config.ai.timeoutMs);
     return generation.generator.reviveStalled(runsFor + oldestWaitingSeconds * 1000);
   });
+  // A deck job runs up to 30 slide calls, 3 at a time: 10 rounds, each up to AI_TIMEOUT_MS.
+  reconciler.register('stalled decks', async () => {
+    const { oldestWaitingSeconds } = await queue.stats();
+    const runsFor = Math.max(config.library.stalledAfterMs, 11 * config.ai.timeoutMs);
+    return generation.deckGenerator.reviveStalled(runsFor + oldestWaitingSeconds * 1000);
+  });
   const eventStreams = createEventStreams({ heartbeatMs: config.http.sseHeartbeatMs });
   const realtime = createRealtime({ pubsub, metrics, logger, settings: config.realtime });
   realtime.channels.register('user', ownUserSource);
@@ -359,6 +381,10 @@ export async function createDeps(
   realtime.channels.register(
     'job',
     progressSource({ read: courseJobProgress(generation.courses), topic: jobChannel, ids: COURSE_JOB_ID }),
+  );
+  realtime.channels.register(
+    'job',
+    progressSource({ read: deckJobProgress(generation.presentations), topic: jobChannel, ids: DECK_JOB_ID }),
   );
   const search = createSearchService({
     search: createSearchRepository(database),

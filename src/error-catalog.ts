@@ -1,7 +1,7 @@
 import { CHAT_ERRORS } from './modules/chat/index.ts';
 import { DOCUMENT_ERRORS } from './modules/documents/index.ts';
 import { EMBEDDINGS_ERRORS } from './modules/embeddings/index.ts';
-import { GENERATION_ERRORS } from './modules/generation/index.ts';
+import { GENERATION_ERRORS, PRESENTATIONS_ERRORS } from './modules/generation/index.ts';
 import { SEARCH_ERRORS } from './modules/search/index.ts';
 import { SOCIAL_ERRORS } from './modules/social/index.ts';
 import { AI_USAGE_ERRORS } from './modules/ai-usage/index.ts';
@@ -33,6 +33,7 @@ export const ERROR_CATALOG: Record<string, Record<string, ErrorCodeSpec>> = {
   'AI budget': AI_USAGE_ERRORS,
   Realtime: REALTIME_ERRORS,
   'Generation and courses': GENERATION_ERRORS,
+  Presentations: PRESENTATIONS_ERRORS,
 };
 
 export function renderErrorsMarkdown(): string {

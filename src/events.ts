@@ -1,12 +1,17 @@
 import type { DocumentEvents } from './modules/documents/index.ts';
 import type { EmbeddingEvents } from './modules/embeddings/index.ts';
-import type { CourseEvents } from './modules/generation/index.ts';
+import type { CourseEvents, PresentationEvents } from './modules/generation/index.ts';
 import type { SocialEvents } from './modules/social/index.ts';
 import type { UserEvents } from './modules/users/index.ts';
 import type { OutboxConsumers } from './platform/outbox/outbox.ts';
 
 /** Every event type written to the outbox, by the module that publishes it. */
-export type EventPayloads = UserEvents & DocumentEvents & SocialEvents & EmbeddingEvents & CourseEvents;
+export type EventPayloads = UserEvents &
+  DocumentEvents &
+  SocialEvents &
+  EmbeddingEvents &
+  CourseEvents &
+  PresentationEvents;
 
 type Payload<T extends keyof EventPayloads> = EventPayloads[T];
 

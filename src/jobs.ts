@@ -1,6 +1,6 @@
 import type { IngestPipeline, StageJob } from './modules/documents/index.ts';
 import type { Reembed } from './modules/embeddings/index.ts';
-import type { CourseGenerationJob, Generation } from './modules/generation/index.ts';
+import type { CourseGenerationJob, DeckGenerationJob, Generation } from './modules/generation/index.ts';
 import type { FanOut, FanOutJob, RefeedJob } from './modules/social/index.ts';
 import type { JobDefinitions, JobResult } from './platform/queue/queue.ts';
 
@@ -19,6 +19,7 @@ export type JobPayloads = {
   'embeddings.reembed': { spaceId: number };
   'embeddings.drop-space': { spaceId: number };
   'course.generate': CourseGenerationJob;
+  'presentation.generate': DeckGenerationJob;
 };
 
 export interface JobDeps {
@@ -31,6 +32,7 @@ export interface JobDeps {
   /** Planner statistics (embedded PGlite has no autovacuum). */
   analyze: () => Promise<void>;
   courseGenerator: Generation['generator'];
+  deckGenerator: Generation['deckGenerator'];
   ingest: IngestPipeline;
   fanOut: FanOut;
   /** Delivers the day's digest to each active reader, once per reader and day. */
@@ -99,6 +101,13 @@ export function createJobDefinitions(deps: JobDeps): JobDefinitions<JobPayloads>
       backoffMs: 5_000,
       handle: (job, context) => deps.courseGenerator.generate(job, context),
       onExhausted: (job, error) => deps.courseGenerator.exhausted(job, error),
+    },
+    // Model failures end the deck inside the job (degraded, or failed when AI-only): a retry is for crashes.
+    'presentation.generate': {
+      attempts: 2,
+      backoffMs: 5_000,
+      handle: (job) => deps.deckGenerator.generate(job),
+      onExhausted: (job, error) => deps.deckGenerator.exhausted(job, error),
     },
   };
 }

@@ -1,5 +1,6 @@
 // Realtime across a fleet of real processes (DESIGN §2): two `serve` and one `worker` on one PostgreSQL and one
-// Redis. The worker ingests a document; its progress reaches WebSocket clients on both serves through pub/sub.
+// Redis. The worker ingests a document; its progress reaches WebSocket clients on both serves through pub/sub, and
+// so does the notification of the course it then generates, whichever process relayed the event.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   killAllProcesses,
@@ -24,6 +25,8 @@ let env: Record<string, string>;
 let a: ServeProcess;
 let b: ServeProcess;
 const clients: WsClient[] = [];
+/** The first test's user and their ingested document, reused by the notification test. */
+let ingested: { session: Session; documentId: string } | undefined;
 
 beforeAll(async () => {
   [postgres, redis] = await Promise.all([startFaultPostgres(), startRedis()]);
@@ -96,6 +99,50 @@ it(
       c.messages.filter((m) => m.op === 'msg').map((m) => JSON.stringify(m.data)),
     );
     expect(statuses[0]).toEqual(statuses[1]);
+    ingested = { session, documentId };
   },
   INGESTED_WITHIN_MS + 60_000,
+);
+
+it(
+  "pushes a ready course's notification to the owner's sockets on both serves, whichever process relayed it",
+  async () => {
+    expect(ingested).toBeDefined();
+    const { session, documentId } = ingested!;
+    const auth = { authorization: `Bearer ${session.tokens.accessToken}` };
+    const ch = `user:${session.user.id}`;
+    const listeners: WsClient[] = [];
+    for (const serve of [a, b]) {
+      const client = await openWs(wsUrl(serve.url, session.tokens.accessToken));
+      clients.push(client);
+      listeners.push(client);
+      client.send({ op: 'sub', ch, id: 'me' });
+      expect(await client.waitFor((m) => m.id === 'me')).toEqual({ op: 'ack', ch, id: 'me' });
+    }
+
+    const created = await fetch(`${a.url}/api/v1/courses`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ documentIds: [documentId] }),
+    });
+    expect(created.status).toBe(202);
+    const courseId = ((await created.json()) as { course: { id: string } }).course.id;
+
+    // The worker generates the course; some process's relay stores the notification and publishes the push.
+    const pushes = await Promise.all(
+      listeners.map((client) => client.waitFor((m) => m.op === 'msg' && m.ch === ch, INGESTED_WITHIN_MS)),
+    );
+    const listed = await fetch(`${b.url}/api/v1/notifications`, { headers: auth });
+    const { items } = (await listed.json()) as { items: { id: string; kind: string; subjectId: string }[] };
+    expect(items).toEqual([expect.objectContaining({ kind: 'course.ready', subjectId: courseId })]);
+    for (const push of pushes) {
+      expect(push).toEqual({
+        op: 'msg',
+        ch,
+        seq: 1,
+        data: { type: 'notification', id: items[0]!.id, kind: 'course.ready' },
+      });
+    }
+  },
+  INGESTED_WITHIN_MS + 30_000,
 );

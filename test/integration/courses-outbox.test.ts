@@ -39,6 +39,7 @@ describe('course event consumers', () => {
   it('process an event once when they fail twice and then succeed', async () => {
     const db = t.deps.database;
     const counted: string[] = [];
+    const pushed: { userId: string; kind: string }[] = [];
     const real = createCourseConsumers<CourseEvents>({
       courses: createCoursesRepository(db),
       notifications: createNotificationsRepository(db),
@@ -46,6 +47,7 @@ describe('course event consumers', () => {
       consumed: createConsumedEventsRepository(db),
       enqueueGeneration: async () => undefined,
       countEvent: (type) => counted.push(type),
+      pushToUser: (userId, message) => pushed.push({ userId, kind: message.kind }),
     });
     const outbox = createOutbox<CourseEvents>(
       db,
@@ -92,5 +94,7 @@ describe('course event consumers', () => {
       { kind: 'course.ready', subject_id: courseId, title: 'Your course “Tides” is ready' },
     ]);
     expect(counted).toEqual(['course.updated']);
+    // Pushed by the delivery that stored the notification, not by its redeliveries.
+    expect(pushed).toEqual([{ userId: owner.id, kind: 'course.ready' }]);
   });
 });

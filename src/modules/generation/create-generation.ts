@@ -4,7 +4,7 @@ import type { TokenBudget } from '../ai-usage/index.ts';
 import { createAiCacheRepository } from './ai-cache/ai-cache.repository.ts';
 import { createConceptsRepository } from './concepts/concepts.repository.ts';
 import { createConsumedEventsRepository } from './consumers/consumed-events.repository.ts';
-import { createCourseConsumers } from './consumers/course-consumers.ts';
+import { createCourseConsumers, type NotificationPush } from './consumers/course-consumers.ts';
 import { createCourseIndexRepository } from './consumers/course-index.repository.ts';
 import {
   jobChannel,
@@ -19,6 +19,12 @@ import { EXTRACTIVE_COURSE_MODEL } from './courses/extractive-course.ts';
 import { createCourseGenerator } from './courses/generate-course.job.ts';
 import { createNotificationsRepository } from './notifications/notifications.repository.ts';
 import { createNotificationsService } from './notifications/notifications.service.ts';
+import { createPresentations } from './presentations/create-presentations.ts';
+import type {
+  DeckGenerationJob,
+  PresentationEvents,
+  PublishPresentationEvent,
+} from './presentations/presentation.events.ts';
 
 /** Consumed-event marks outlive the outbox events they stand for (kept 7 days) by a day. */
 const CONSUMED_KEEP_DAYS = 8;
@@ -32,11 +38,15 @@ export interface GenerationDeps {
   notify: (channel: string, message: { status: string; progress: number }) => void;
   enqueueGeneration: (job: CourseGenerationJob) => Promise<void>;
   countEvent: (type: keyof CourseEvents) => void;
-  settings: { maxInputTokens: number; courseCacheTtlSeconds: number };
+  /** Pushes a notification hint to the user's realtime channel (`user:<id>`); best effort. */
+  pushToUser: (userId: string, message: NotificationPush) => void;
+  publishPresentation: PublishPresentationEvent;
+  enqueueDeckGeneration: (job: DeckGenerationJob) => Promise<void>;
+  settings: { maxInputTokens: number; courseCacheTtlSeconds: number; deckCacheTtlSeconds: number };
 }
 
 /** The generation module's parts, built on its repositories: the service, the job, consumers and the prune. */
-export function createGeneration<E extends CourseEvents>(deps: GenerationDeps) {
+export function createGeneration<E extends CourseEvents & PresentationEvents>(deps: GenerationDeps) {
   const { database, publish, llm, budget, settings } = deps;
   const transaction = <T>(work: () => Promise<T>) => database.transaction(work);
   const courses = createCoursesRepository(database);
@@ -44,6 +54,16 @@ export function createGeneration<E extends CourseEvents>(deps: GenerationDeps) {
   const aiCache = createAiCacheRepository(database);
   const notifications = createNotificationsRepository(database);
   const consumed = createConsumedEventsRepository(database);
+  const presentations = createPresentations<E>({
+    database,
+    aiCache,
+    publish: deps.publishPresentation,
+    llm,
+    budget,
+    notify: (jobId, message) => deps.notify(jobChannel(jobId), message),
+    enqueueDeckGeneration: deps.enqueueDeckGeneration,
+    settings: { maxInputTokens: settings.maxInputTokens, deckCacheTtlSeconds: settings.deckCacheTtlSeconds },
+  });
   return {
     courses: createCoursesService({
       courses,
@@ -69,6 +89,9 @@ export function createGeneration<E extends CourseEvents>(deps: GenerationDeps) {
       cacheTtlSeconds: settings.courseCacheTtlSeconds,
     }),
     notifications: createNotificationsService(notifications),
+    presentations: presentations.service,
+    deckGenerator: presentations.generator,
+    presentationConsumers: presentations.consumers,
     consumers: createCourseConsumers<E>({
       courses,
       notifications,
@@ -76,6 +99,7 @@ export function createGeneration<E extends CourseEvents>(deps: GenerationDeps) {
       consumed,
       enqueueGeneration: deps.enqueueGeneration,
       countEvent: deps.countEvent,
+      pushToUser: deps.pushToUser,
     }),
     /** The daily prune: expired AI outputs and old consumed-event marks. */
     async prune(): Promise<number> {

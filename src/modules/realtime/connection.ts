@@ -95,7 +95,7 @@ export function serveConnection(socket: WebSocket, actor: Actor, deps: Connectio
       }
       if (subscription.ended) return;
       // Joined before the snapshot is read: a change made in between arrives after the snapshot, not never.
-      subscription.leave = await deps.fanOut.join(ch, resolved.topic, onFrame);
+      subscription.leave = await deps.fanOut.join(ch, resolved.topic, onFrame, resolved.snapshot);
       if (subscription.ended) return await subscription.leave();
       const snapshot = resolved.snapshot ? await resolved.snapshot() : undefined;
       if (subscription.ended) return;

@@ -27,7 +27,8 @@ export function createRealtime(deps: RealtimeDeps) {
   const channels = createChannelRegistry();
   const fanOut = createChannelFanOut({
     pubsub: deps.pubsub,
-    onError: (error) => deps.logger.warn({ err: error }, 'a pub/sub channel could not be left'),
+    onError: (error, during) =>
+      deps.logger.warn({ err: error, during }, 'a pub/sub channel operation failed'),
   });
   /** Each open socket, with whether it answered the last ping. */
   const sockets = new Map<WebSocket, { alive: boolean }>();

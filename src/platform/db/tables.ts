@@ -352,6 +352,46 @@ export interface ConsumedEventsTable {
   created_at: CreatedAt;
 }
 
+export interface PresentationsTable {
+  id: string;
+  owner_id: string;
+  title: string;
+  prompt: string;
+  num_cards: number;
+  style: string;
+  template_id: string;
+  theme_id: string;
+  document_ids: ColumnType<string[], string, never>;
+  ai_only: Generated<boolean>;
+  status: 'queued' | 'generating' | 'ready' | 'failed';
+  generation: Generated<number>;
+  outline: ColumnType<PresentationOutlineRow | null, string | null, string | null>;
+  slides: ColumnType<PresentationSlideRow[] | null, string | null, string | null>;
+  engine: 'llm' | 'extractive' | null;
+  model: string | null;
+  degraded: Generated<boolean>;
+  notice: string | null;
+  cached: Generated<boolean>;
+  cache_key: string;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface PresentationOutlineRow {
+  title: string;
+  slides: { title: string; layout: string; intent: string }[];
+}
+
+export interface PresentationSlideRow {
+  title: string;
+  layout: string;
+  intent: string;
+  content: Record<string, unknown>;
+  imageQuery: string;
+  citations: { documentId: string; page: number; chunkId: string; quote: string }[];
+}
+
 export interface Tables {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -388,4 +428,5 @@ export interface Tables {
   notifications: NotificationsTable;
   course_search: CourseSearchTable;
   consumed_events: ConsumedEventsTable;
+  presentations: PresentationsTable;
 }

@@ -11,6 +11,11 @@ export interface PubSub {
   publish(channel: string, message: unknown): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe(channel: string, listener: Listener): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` each time the subscriptions are back after the connection was lost (and with it whatever was
+   * published meanwhile), once they are all in place again. Returns the function that stops it.
+   */
+  onResubscribed(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export function createMemoryPubSub(): PubSub {
         emitter.off(channel, deliver);
       };
     },
+    // In one process nothing is ever lost in between.
+    onResubscribed: () => () => undefined,
     async close() {
       emitter.removeAllListeners();
     },
@@ -50,6 +57,25 @@ export function createRedisPubSub(redisUrl: string, logger: Logger): PubSub {
   const local = new EventEmitter().setMaxListeners(0);
 
   subscriber.on('message', (channel: string, raw: string) => local.emit(channel, raw));
+
+  const resubscribed = new EventEmitter().setMaxListeners(0);
+  let lost = false;
+  subscriber.on('close', () => (lost = true));
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    // ioredis sends its own SUBSCRIBE for every channel right after 'ready'; ours, queued behind it, answers once
+    // they are all in place again (subscribing twice to a channel is a no-op in Redis).
+    setImmediate(() => {
+      const channels = local.eventNames().filter((name): name is string => typeof name === 'string');
+      const again = channels.length > 0 ? subscriber.subscribe(...channels) : Promise.resolve();
+      again.then(
+        () => resubscribed.emit('resubscribed'),
+        (error: unknown) =>
+          logger.warn({ err: error }, 'pub/sub could not subscribe again after reconnecting'),
+      );
+    });
+  });
 
   return {
     kind: 'redis',
@@ -86,6 +112,10 @@ export function createRedisPubSub(redisUrl: string, logger: Logger): PubSub {
         local.off(channel, deliver);
         if (local.listenerCount(channel) === 0) await subscriber.unsubscribe(channel);
       };
+    },
+    onResubscribed(listener) {
+      resubscribed.on('resubscribed', listener);
+      return () => void resubscribed.off('resubscribed', listener);
     },
     async close() {
       local.removeAllListeners();

@@ -14,6 +14,15 @@ export interface CourseConsumerDeps {
   enqueueGeneration: (job: CourseGenerationJob) => Promise<void>;
   /** The analytics counter. */
   countEvent: (type: keyof CourseEvents) => void;
+  /** Pushes a small message to the user's realtime channel (`user:<id>`); best effort. */
+  pushToUser: (userId: string, message: NotificationPush) => void;
+}
+
+/** What the owner's sockets hear of a new notification: its id and kind, fetched over HTTP for the rest. */
+export interface NotificationPush {
+  type: 'notification';
+  id: string;
+  kind: string;
 }
 
 /**
@@ -26,23 +35,27 @@ export function createCourseConsumers<E extends CourseEvents>(deps: CourseConsum
       events: ['course.generation-requested'],
       handle: (event) => deps.enqueueGeneration(event.payload as unknown as CourseGenerationJob),
     },
-    // The owner hears when a course is finished, one way or the other.
+    // The owner hears when a course is finished, one way or the other: stored, then pushed once it is stored.
+    // Only the delivery that stored it pushes, so a redelivered event pushes nothing; a push lost on the way is
+    // not retried (the stored notification is the record, listed over HTTP).
     courseNotifications: {
       events: ['course.created', 'course.updated'],
       async handle(event) {
         const payload = event.payload as unknown as CourseEventPayload;
         if (payload.status !== 'ready' && payload.status !== 'failed') return;
         const ready = payload.status === 'ready';
-        await deps.notifications.insertOnce({
+        const kind = ready ? 'course.ready' : 'course.failed';
+        const id = await deps.notifications.insertOnce({
           userId: payload.ownerId,
           eventId: event.id,
-          kind: ready ? 'course.ready' : 'course.failed',
+          kind,
           subjectId: payload.courseId,
           title: ready ? `Your course “${payload.title}” is ready` : `Your course “${payload.title}” failed`,
           body: ready
             ? 'Open it to see its summary, outline, objectives and concept graph.'
             : 'Open it to read why; you can regenerate it.',
         });
+        if (id) deps.pushToUser(payload.ownerId, { type: 'notification', id, kind });
       },
     },
     // A counter cannot be made idempotent by itself: the event id is claimed first.

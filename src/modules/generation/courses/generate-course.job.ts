@@ -12,9 +12,11 @@ import type { CourseGenerationRepository, Finished } from './course-generation.r
 import { EXTRACTIVE_COURSE_MODEL, extractiveCourse } from './extractive-course.ts';
 import { llmCourse, llmSection } from './llm-course.ts';
 
-/** Chunks a course reads at most (the model sees what fits its input budget of them). */
+/** Chunks a course reads at most; past the input budget the model reads notes of them instead (course-notes.ts). */
 const MAX_CHUNKS = 400;
 const STALLED_BATCH = 100;
+/** The share of a job's progress (from 10 %) the map steps of a long input stand for. */
+const MAP_PROGRESS = 70;
 const LOCAL_NOTICE =
   'Extractive course: headings and central sentences of your documents; no AI model is configured.';
 const DEGRADED_NOTICE =
@@ -55,7 +57,13 @@ export function createCourseGenerator(deps: CourseGeneratorDeps) {
   }
   type Target = ReturnType<typeof sectionTarget>;
 
-  async function produce(job: CourseGenerationJob, started: Started, target: Target): Promise<Made> {
+  /** `onStep` hears each map step of a long input (the course call itself comes after the last one). */
+  async function produce(
+    job: CourseGenerationJob,
+    started: Started,
+    target: Target,
+    onStep: (done: number, total: number) => void,
+  ): Promise<Made> {
     const ownerId = started.owner_id;
     const chunks = await courses.chunksOf(job.courseId, MAX_CHUNKS);
     const local = (notice: string): Made => {
@@ -96,7 +104,7 @@ export function createCourseGenerator(deps: CourseGeneratorDeps) {
     try {
       const made = target
         ? await llmSection({ ...common, current: target.current, section: target.section })
-        : await llmCourse(common);
+        : await llmCourse({ ...common, onStep });
       return { ...made, engine: 'llm', notice: null, cacheable: true } satisfies Made;
     } catch (error) {
       // Invalid output after the repair rounds is a failure to report, not an outage to paper over.
@@ -129,7 +137,11 @@ export function createCourseGenerator(deps: CourseGeneratorDeps) {
       const target = sectionTarget(job, started);
       let finished: Made;
       try {
-        finished = await produce(job, started, target);
+        finished = await produce(job, started, target, (done, total) => {
+          const progress = 10 + Math.round((MAP_PROGRESS * done) / total);
+          deps.notify(jobId, { status: 'generating', progress });
+          void context.progress(progress).catch(() => undefined);
+        });
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'GENERATION_INVALID_OUTPUT')) throw error;
         if (!target) {

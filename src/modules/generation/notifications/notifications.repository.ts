@@ -16,9 +16,9 @@ export interface NewNotification {
 export function createNotificationsRepository(database: Pick<Database, 'executor'>) {
   const db = () => database.executor();
   return {
-    /** Idempotent by event id: a redelivered event adds nothing. */
-    async insertOnce(notification: NewNotification): Promise<void> {
-      await db()
+    /** Idempotent by event id: a redelivered event adds nothing. The new row's id, or undefined if it existed. */
+    async insertOnce(notification: NewNotification): Promise<string | undefined> {
+      const row = await db()
         .insertInto('notifications')
         .values({
           id: uuidv7(),
@@ -30,7 +30,9 @@ export function createNotificationsRepository(database: Pick<Database, 'executor
           body: notification.body,
         })
         .onConflict((oc) => oc.column('event_id').doNothing())
-        .execute();
+        .returning('id')
+        .executeTakeFirst();
+      return row?.id;
     },
 
     /** One keyset page, newest first (limit + 1 rows). */

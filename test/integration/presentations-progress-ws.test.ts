@@ -1,0 +1,59 @@
+// A deck's generation job over the WebSocket (real socket): the job channel the POST answers with carries the
+// deck's `{status, progress}` to its owner, snapshot first, and to nobody else; deck and course job ids differ.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { registerUser } from '../harness/library.ts';
+import { createTestApp, type TestApp } from '../harness/test-app.ts';
+import { openWs, wsUrl, type WsClient } from '../harness/ws-client.ts';
+
+let t: TestApp;
+let base: string;
+const clients: WsClient[] = [];
+beforeAll(async () => {
+  t = await createTestApp();
+  await t.deps.startBackground({ workers: true });
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await t.close();
+});
+
+async function connect(token: string): Promise<WsClient> {
+  const client = await openWs(wsUrl(base, token));
+  clients.push(client);
+  return client;
+}
+
+it("streams a deck job's progress to its owner only, snapshot first, until ready", async () => {
+  const [owner, other] = [await registerUser(t), await registerUser(t)];
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/presentations',
+    headers: { authorization: `Bearer ${owner.token}` },
+    payload: {
+      prompt: 'Tides. The moon. Spring tides.',
+      numCards: 3,
+      style: 'plain',
+      templateId: 'minimal',
+      themeId: 'paper',
+    },
+  });
+  expect(created.statusCode, created.body).toBe(202);
+  const jobId = created.json<{ jobId: string }>().jobId;
+  expect(jobId).toMatch(/^presentation\.generate-/);
+  const ch = `job:${jobId}`;
+
+  const mine = await connect(owner.token);
+  mine.send({ op: 'sub', ch, id: 'deck' });
+  expect(await mine.waitFor((m) => m.id === 'deck')).toEqual({ op: 'ack', ch, id: 'deck' });
+  await mine.waitFor((m) => m.ch === ch && (m.data as { status?: string })?.status === 'ready');
+  const stream = mine.messages.filter((m) => m.op === 'msg' && m.ch === ch);
+  expect(stream[0]!.seq).toBe(0);
+  for (const m of stream) expect(Object.keys(m.data as object).sort()).toEqual(['progress', 'status']);
+  expect(stream.at(-1)!.data).toEqual({ status: 'ready', progress: 100 });
+
+  const theirs = await connect(other.token);
+  theirs.send({ op: 'sub', ch, id: 'peek' });
+  const refused = await theirs.waitFor((m) => m.id === 'peek');
+  expect(refused).toMatchObject({ op: 'err', ch, data: { code: 'REALTIME_CHANNEL_NOT_FOUND' } });
+});
