@@ -19,6 +19,7 @@ import {
   createPostsRepository,
   createPostsService,
   readSocialCounts,
+  type FanOut,
   type FeedCache,
   type PublishSocialEvent,
 } from './modules/social/index.ts';
@@ -36,6 +37,7 @@ export function composeSocial(deps: {
   cache: Cache;
   metrics: Metrics;
   feedCache: FeedCache;
+  fanOut: Pick<FanOut, 'rebuild'>;
   llm: Llm | undefined;
   extractive: Summarizer;
   budget: TokenBudget;
@@ -73,7 +75,12 @@ export function composeSocial(deps: {
       photoUrls,
     }),
     comments: createCommentsService({ comments: createCommentsRepository(database) }),
-    feed: createFeedService({ feed: createFeedRepository(database), feedCache, photoUrls }),
+    feed: createFeedService({
+      feed: createFeedRepository(database),
+      feedCache,
+      photoUrls,
+      rebuildInbox: (userId) => deps.fanOut.rebuild(userId),
+    }),
     photos: socialPhotos,
     digest: createDigestService({
       digest: createDigestRepository(database),

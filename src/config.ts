@@ -80,6 +80,7 @@ const EnvSchema = Type.Object({
   EMBEDDINGS_REEMBED_BATCH: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
   EMBEDDINGS_RETIRE_AFTER_MS: Type.Integer({ minimum: 0, default: 120_000 }),
   FEED_BACKFILL: Type.Integer({ minimum: 0, maximum: 10_000, default: 500 }),
+  FEED_INACTIVE_AFTER_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
   SOCIAL_PHOTO_SLOT_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 900 }),
   SOCIAL_PHOTO_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 100 * 1024 * 1024, default: 10 * 1024 * 1024 }),
   SOCIAL_PHOTO_URL_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 600 }),
@@ -206,6 +207,8 @@ export interface Config {
    */
   social: {
     feedBackfill: number;
+    /** Fan-out skips users inactive this long; their inbox is rebuilt (bounded by feedBackfill) on return. */
+    feedInactiveAfterDays: number;
     photoSlotTtlSeconds: number;
     photoMaxBytes: number;
     photoUrlTtlSeconds: number;
@@ -358,6 +361,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     social: {
       feedBackfill: e.FEED_BACKFILL,
+      feedInactiveAfterDays: e.FEED_INACTIVE_AFTER_DAYS,
       photoSlotTtlSeconds: e.SOCIAL_PHOTO_SLOT_TTL_SECONDS,
       photoMaxBytes: e.SOCIAL_PHOTO_MAX_BYTES,
       photoUrlTtlSeconds: e.SOCIAL_PHOTO_URL_TTL_SECONDS,

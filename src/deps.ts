@@ -322,8 +322,12 @@ export async function createDeps(
   const fanOut = createFanOut({
     repository: createFanOutRepository(database),
     feedCache,
+    transaction,
+    markActive: (userId) => users.markActive(userId),
+    hint: (userId, message) => void pubsub.publish(userTopic(userId), message).catch(() => undefined),
     chunkSize: database.engine === 'pglite' ? 500 : 2000,
     backfillPosts: config.social.feedBackfill,
+    inactiveAfterDays: config.social.feedInactiveAfterDays,
   });
   const queue: Queue<JobPayloads> = createQueue<JobPayloads>(
     config,
@@ -420,6 +424,7 @@ export async function createDeps(
     cache,
     metrics,
     feedCache,
+    fanOut,
     llm: ai?.llm,
     extractive: extractiveSummarizer,
     budget,

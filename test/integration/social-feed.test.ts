@@ -175,6 +175,29 @@ describe('fan-out', () => {
     await expectFeedsMatchReference();
   });
 
+  it('skips an inactive user, who gets exactly the reference join again on return', async () => {
+    // Connected to the viewer since the test above; 40 days unseen is past FEED_INACTIVE_AFTER_DAYS (30).
+    await sql`update users set last_active_at = now() - interval '40 days' where id = ${stranger.id}`.execute(
+      t.deps.database.db,
+    );
+    const whileAway = [(await post(t, viewer, 'while the stranger is away')).id];
+    whileAway.push((await post(t, viewer, 'still away')).id);
+    await settleFeeds(t);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from feed_entries
+      where user_id = ${stranger.id} and post_id in (${sql.join(whileAway)})`.execute(t.deps.database.db);
+    expect(rows[0]!.n).toBe(0);
+    expect(await referenceFeed(t, stranger.id)).toEqual(expect.arrayContaining(whileAway));
+    // New posts reach a cached first page on its expiry (or by the hint): read past the caches.
+    const feedCache = createFeedCache(t.deps.cache);
+    await feedCache.forget(everyone().map((u) => u.id));
+    await expectFeedsMatchReference();
+    await post(t, viewer, 'after the return');
+    await settleFeeds(t);
+    await feedCache.forget(everyone().map((u) => u.id));
+    await expectFeedsMatchReference();
+  });
+
   it('fans out in chunks of connections, each chunk one statement, reaching exactly the audience', async () => {
     const hub = await registerUser(t);
     const peers: User[] = [];
@@ -199,8 +222,12 @@ describe('fan-out', () => {
     const fanOut = createFanOut({
       repository: createFanOutRepository(t.deps.database),
       feedCache: createFeedCache(t.deps.cache),
+      transaction: (work) => t.deps.database.transaction(work),
+      markActive: (userId) => t.deps.users.markActive(userId),
+      hint: () => undefined,
       chunkSize: 2,
       backfillPosts: 500,
+      inactiveAfterDays: 30,
     });
     expect(await fanOut.fanOut({ postId })).toBe('done');
     expect(await fanOut.fanOut({ postId })).toBe('done');

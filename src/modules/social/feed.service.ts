@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, type Cursor } from '../../platform/pagination.ts';
 import type { Actor } from '../users/index.ts';
 import type { CachedFirstPage, FeedCache } from './feed-cache.ts';
-import type { FeedEntryRow, FeedRepository } from './feed.repository.ts';
+import type { FeedEntryRow, FeedRepository, PullBound } from './feed.repository.ts';
 import type { PhotoUrls } from './photo-urls.ts';
 
 export interface FeedItem {
@@ -25,12 +25,16 @@ interface Scan {
   /** The last entry examined: the next round scans after it. */
   position: Cursor | undefined;
   exhausted: boolean;
+  /** Set once the inbox ran out above where it is complete: the scan goes on with the pull query. */
+  pull: PullBound | undefined;
 }
 
 export function createFeedService(deps: {
   feed: FeedRepository;
   feedCache: Pick<FeedCache, 'read' | 'write'>;
   photoUrls: Pick<PhotoUrls, 'sign'>;
+  /** Refills the inbox of a user fan-out skipped, now that they are back (their feed is pulled until then). */
+  rebuildInbox: (userId: string) => Promise<void>;
 }) {
   const { feed } = deps;
 
@@ -43,11 +47,22 @@ export function createFeedService(deps: {
     if (last) scan.position = { createdAt: last.created_at, id: last.id };
   }
 
-  /** One range scan of `count` entries after the scan's position. */
+  /**
+   * One statement for `count` more after the scan's position: the inbox range scan, or — once the inbox ran out
+   * above where it is complete — the pull query.
+   */
   async function scanFurther(viewerId: string, scan: Scan, count: number): Promise<void> {
-    const rows = await feed.scan(viewerId, scan.position, count);
+    if (scan.pull) {
+      const rows = await feed.pull(viewerId, scan.pull, scan.position, count);
+      absorb(scan, rows);
+      scan.exhausted = rows.length < count;
+      return;
+    }
+    const { rows, pull } = await feed.scan(viewerId, scan.position, count);
     absorb(scan, rows);
-    scan.exhausted = rows.length < count;
+    if (rows.length === count) return;
+    scan.pull = pull;
+    scan.exhausted = !pull;
   }
 
   /** Round one: the cached first page's entries re-checked, or the range scan. */
@@ -57,7 +72,7 @@ export function createFeedService(deps: {
     want: number,
     cached?: CachedFirstPage,
   ) {
-    const scan: Scan = { visible: [], dropped: [], position: after, exhausted: false };
+    const scan: Scan = { visible: [], dropped: [], position: after, exhausted: false, pull: undefined };
     if (!cached) {
       await scanFurther(viewerId, scan, want);
       return scan;
@@ -80,7 +95,9 @@ export function createFeedService(deps: {
      * A feed page in exactly 4 statements (page with the visibility re-check, authors, photos, comment stats).
      * When the re-check drops entries a lagging job left behind, each refill round adds 2: the dropped entries
      * are pruned (so the next request does not pay for them again) and the scan goes on after them. The first
-     * page's entry ids are cached; visibility and bodies are read again every time.
+     * page's entry ids are cached; visibility and bodies are read again every time. A page reaching below where
+     * the inbox is complete (older than a backfill) adds 1: the pull query. A user fan-out skipped while inactive
+     * is served by the pull query and gets their inbox rebuilt (5 more statements, once).
      */
     async page(actor: Actor, query: { limit: number; cursor?: string }) {
       const after = decodeCursor(query.cursor);
@@ -95,6 +112,7 @@ export function createFeedService(deps: {
         scan.dropped = [];
         await scanFurther(actor.id, scan, want - scan.visible.length);
       }
+      if (scan.pull?.skipped) await deps.rebuildInbox(actor.id);
       if (!after && (!cached || refilled)) {
         await deps.feedCache.write(actor.id, {
           limit: query.limit,

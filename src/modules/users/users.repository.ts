@@ -2,15 +2,39 @@ import { sql } from 'kysely';
 import type { Database } from '../../platform/db/database.ts';
 import type { Cursor } from '../../platform/pagination.ts';
 
-export type UserRow = NonNullable<Awaited<ReturnType<UsersRepository['findById']>>>;
+export interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  created_at: Date;
+}
 
 export function createUsersRepository(database: Pick<Database, 'executor'>) {
   const q = () => database.executor();
   const userColumns = ['id', 'email', 'display_name', 'password_hash', 'created_at'] as const;
 
   return {
-    findById(id: string) {
-      return q().selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
+    /**
+     * The user, marking them active when the mark is over an hour old: one statement, and a write at most once an
+     * hour per user. The social feed's fan-out skips users whose mark is older than FEED_INACTIVE_AFTER_DAYS.
+     */
+    async findByIdMarkingActive(id: string): Promise<UserRow | undefined> {
+      const { rows } = await sql<UserRow>`
+        with marked as (
+          update users set last_active_at = now()
+          where id = ${id} and last_active_at < now() - interval '1 hour'
+        )
+        select id, email, display_name, password_hash, created_at from users where id = ${id}`.execute(q());
+      return rows[0];
+    },
+
+    async markActive(id: string): Promise<void> {
+      await q()
+        .updateTable('users')
+        .set({ last_active_at: sql`now()` })
+        .where('id', '=', id)
+        .execute();
     },
 
     findByEmail(email: string) {

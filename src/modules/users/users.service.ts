@@ -66,10 +66,13 @@ export function createUsersService(deps: UsersServiceDeps) {
     };
   }
 
-  /** Every authenticated request resolves its user: from the `user` cache namespace (1 h), else SQL. */
+  /**
+   * Every authenticated request resolves its user: from the `user` cache namespace (1 h), else SQL — which also
+   * marks the user active, so activity costs no statement of its own.
+   */
   async function cachedUser(id: string): Promise<CachedUser> {
     return deps.cache.getOrSet('user', id, async () => {
-      const row = await users.findById(id);
+      const row = await users.findByIdMarkingActive(id);
       return row
         ? {
             id: row.id,
@@ -171,6 +174,9 @@ export function createUsersService(deps: UsersServiceDeps) {
       // Best effort now; the userCache outbox consumer retries until Redis has it too.
       await deps.cache.delete('user', actor.id).catch(() => undefined);
     },
+
+    /** Marks the user active now (a user returning to a feed that fan-out skipped while they were away). */
+    markActive: (userId: string) => users.markActive(userId),
 
     /** Maintenance: refresh tokens past expiry are useless, even as evidence of reuse. */
     pruneExpiredSessions: () => users.deleteExpiredRefreshTokens(now()),

@@ -12,6 +12,8 @@ export interface UsersTable {
   provider: Generated<string>;
   provider_id: string | null;
   created_at: CreatedAt;
+  /** Marked at most once an hour; fan-out skips users inactive for FEED_INACTIVE_AFTER_DAYS. */
+  last_active_at: Generated<Date>;
 }
 
 export interface ApiTokensTable {
@@ -270,6 +272,13 @@ export interface FeedEntriesTable {
   created_at: Date;
 }
 
+/** An incomplete inbox: posts at or before this position are read from posts ('infinity': all of them). */
+export interface FeedInboxesTable {
+  user_id: string;
+  complete_after_at: Date;
+  complete_after_id: string;
+}
+
 export interface AiCacheTable {
   key: string;
   owner_id: string;
@@ -417,6 +426,7 @@ export interface Tables {
   digest_deliveries: DigestDeliveriesTable;
   comments: CommentsTable;
   feed_entries: FeedEntriesTable;
+  feed_inboxes: FeedInboxesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   ai_usage: AiUsageTable;
