@@ -1,4 +1,3 @@
-import type { Deps } from '../deps.ts';
 import { createProgressBar } from './seed/progress-bar.ts';
 import {
   addDocument,
@@ -8,9 +7,14 @@ import {
   type Tracked,
 } from './seed/seed-library.ts';
 import { DEFAULT_SEED_PASSWORD, SCALES, seedPlan, type Scale } from './seed/seed-plan.ts';
-import { seedSocial, type SocialOutcome } from './seed/seed-social.ts';
-import { socialPlan } from './seed/social-plan.ts';
-import { createSocialSeedRepository } from './seed/social-seed.repository.ts';
+import type { CourseOutcome } from './seed/seed-courses.ts';
+import {
+  courseLine,
+  seedCourseGraph,
+  seedSocialGraph,
+  socialLine,
+  type SocialWithPhotos,
+} from './seed/seed-graphs.ts';
 import { runCommand, start } from './startup.ts';
 
 const MAX_USERS = 1000;
@@ -68,7 +72,7 @@ export function seed(options: SeedOptions): Promise<number> {
       const total = plan.reduce((n, u) => n + u.documents.length, 0);
       const tracked: Tracked[] = [];
       const accounts: { email: string; status: string; documents: number }[] = [];
-      const accountIds: string[] = [];
+      const owners: { email: string; id: string }[] = [];
       let created = 0;
       for (const user of plan) {
         const outcome = await retryWhileBusy(() => ensureUser(deps, user, password));
@@ -76,7 +80,7 @@ export function seed(options: SeedOptions): Promise<number> {
           accounts.push({ email: user.email, status: `skipped: ${outcome.reason}`, documents: 0 });
           continue;
         }
-        accountIds.push(outcome.actor.id);
+        owners.push({ email: user.email, id: outcome.actor.id });
         accounts.push({ email: user.email, status: outcome.status, documents: user.documents.length });
         for (const doc of user.documents) {
           if (controller.signal.aborted) return 130;
@@ -119,9 +123,11 @@ export function seed(options: SeedOptions): Promise<number> {
       bar.finish();
       if (outcome === 'aborted') return 130;
 
+      const accountIds = owners.map((o) => o.id);
       const social = await seedSocialGraph(deps, scale, plan.length, accountIds, bar);
+      const course = await seedCourseGraph(deps, scale, owners[0], bar);
       const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-      process.stdout.write(summary({ scale, password, accounts, tracked, created, seconds, social }));
+      process.stdout.write(summary({ scale, password, accounts, tracked, created, seconds, social, course }));
       const failed = tracked.filter((t) => t.status === 'failed');
       for (const t of failed.slice(0, 10)) process.stderr.write(`lectern seed: ${t.id} failed: ${t.error}\n`);
       if (outcome === 'stalled') {
@@ -140,32 +146,6 @@ export function seed(options: SeedOptions): Promise<number> {
   });
 }
 
-/**
- * The social graph around the first demo users (the hubs); skipped when one of them could not be signed in, as
- * the members would get a password hash nobody knows.
- */
-async function seedSocialGraph(
-  deps: Pick<Deps, 'database'>,
-  scale: Scale,
-  users: number,
-  accountIds: string[],
-  bar: ReturnType<typeof createProgressBar>,
-): Promise<SocialOutcome | string> {
-  const plan = socialPlan(scale, users);
-  if (accountIds.length < Math.min(users, plan.hubs.length))
-    return 'skipped: a demo account exists with another password';
-  const repository = createSocialSeedRepository(deps.database);
-  const passwordHash = await retryWhileBusy(() => repository.passwordHashOf(accountIds[0]!));
-  if (!passwordHash) return 'skipped: the first demo account has no password';
-  const outcome = await seedSocial(repository, plan, {
-    now: new Date(),
-    passwordHash,
-    onProgress: (done, total, step) => bar.update(done, total, step, done === total),
-  });
-  bar.finish();
-  return outcome;
-}
-
 function summary(run: {
   scale: Scale;
   password: string;
@@ -173,7 +153,8 @@ function summary(run: {
   tracked: Tracked[];
   created: number;
   seconds: string;
-  social: SocialOutcome | string;
+  social: SocialWithPhotos | string;
+  course: CourseOutcome | string;
 }): string {
   const { tracked } = run;
   const count = (status: string) => tracked.filter((t) => t.status === status).length;
@@ -187,6 +168,7 @@ function summary(run: {
     ...run.accounts.map((a) => `  ${a.email.padEnd(width)}  ${a.documents} documents  (${a.status})`),
     '',
     socialLine(run.social),
+    courseLine(run.course),
     '',
     `Password for every account: ${run.password}`,
     run.password === DEFAULT_SEED_PASSWORD
@@ -194,13 +176,4 @@ function summary(run: {
       : '',
     '',
   ].join('\n');
-}
-
-function socialLine(social: SocialOutcome | string): string {
-  if (typeof social === 'string') return `Social graph ${social}.`;
-  const { planned: p, created: c } = social;
-  return (
-    `Social graph: ${p.members} members (${c.members} new), ${p.connections} connections (${c.connections} new), ` +
-    `${p.posts} posts (${c.posts} new), ${p.comments} comments (${c.comments} new), ${c.feedEntries} new feed entries.`
-  );
 }

@@ -1,10 +1,13 @@
 // `lectern seed` as an operator runs it: demo accounts and documents go through the real pipeline, the
-// library then serves them, and a second run adds nothing.
+// library, the feed (with photos) and the seeded course graph are then served, and a second run adds nothing.
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { atlasCourseId, COURSE_SPECS } from '../../src/cli/seed/course-plan.ts';
+import { photosOf } from '../../src/cli/seed/seed-photos.ts';
+import { socialPlan } from '../../src/cli/seed/social-plan.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openDataDir } from '../../src/platform/data-dir/data-dir.ts';
-import { createDatabase } from '../../src/platform/db/database.ts';
+import { createDatabase, type Database } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/observability/logger.ts';
 import { createMetrics } from '../../src/platform/observability/metrics.ts';
 import {
@@ -26,35 +29,56 @@ afterAll(async () => {
 
 const PASSWORD = 'seed-e2e-password';
 const SEED = ['seed', '--scale', 'small', '--users', '1', '--password', PASSWORD];
+const COURSE = COURSE_SPECS.small;
+const COURSE_NODES = 1 + COURSE.sections + COURSE.concepts;
+const PLANNED_PHOTOS = socialPlan('small', 1).posts.reduce((n, p) => n + photosOf(p.id).length, 0);
 
-/** Every feed item id of the user, page after page, through the API. */
-async function wholeFeed(url: string, email: string): Promise<string[]> {
+interface FeedItem {
+  id: string;
+  photos: { ord: number; url: string }[];
+}
+
+async function signIn(url: string, email: string): Promise<{ authorization: string }> {
   const signedIn = await login(url, email, PASSWORD);
   expect(signedIn.status, email).toBe(200);
   const { accessToken } = (signedIn.json as { tokens: { accessToken: string } }).tokens;
-  const ids: string[] = [];
+  return { authorization: `Bearer ${accessToken}` };
+}
+
+/** Every feed item of the user, page after page, through the API. */
+async function wholeFeed(url: string, email: string): Promise<FeedItem[]> {
+  const headers = await signIn(url, email);
+  const items: FeedItem[] = [];
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `&cursor=${cursor}` : '';
-    const page = await request(`${url}/api/v1/feed?limit=100${query}`, {
-      headers: { authorization: `Bearer ${accessToken}` },
-    });
+    const page = await request(`${url}/api/v1/feed?limit=100${query}`, { headers });
     expect(page.status).toBe(200);
-    const body = page.json as { items: { id: string }[]; nextCursor: string | null };
-    ids.push(...body.items.map((i) => i.id));
+    const body = page.json as { items: FeedItem[]; nextCursor: string | null };
+    items.push(...body.items);
     cursor = body.nextCursor;
   } while (cursor);
-  return ids;
+  return items;
 }
 
-/** The straightforward join over the data dir (no server running): the posts each user may see, newest first. */
-async function referenceFeeds(dataDir: string, emails: string[]): Promise<string[][]> {
+/** Runs `read` on the data dir's database while no server runs. */
+async function readDataDir<T>(dataDir: string, read: (db: Database['db']) => Promise<T>): Promise<T> {
   const dir = await openDataDir(dataDir, () => undefined);
   const database = createDatabase(loadConfig({ DATA_DIR: dataDir }), {
     logger: createLogger('silent'),
     metrics: createMetrics(),
   });
   try {
+    return await read(database.db);
+  } finally {
+    await database.close();
+    await dir.release();
+  }
+}
+
+/** The straightforward join (no server running): the posts each user may see, newest first. */
+function referenceFeeds(dataDir: string, emails: string[]): Promise<string[][]> {
+  return readDataDir(dataDir, async (db) => {
     const feeds: string[][] = [];
     for (const email of emails) {
       const { rows } = await sql<{ id: string }>`
@@ -70,14 +94,25 @@ async function referenceFeeds(dataDir: string, emails: string[]): Promise<string
             where p2.audience = 'all' or ct.tag_id is not null
           )
         )
-        order by p.created_at desc, p.id desc`.execute(database.db);
+        order by p.created_at desc, p.id desc`.execute(db);
       feeds.push(rows.map((r) => r.id));
     }
     return feeds;
-  } finally {
-    await database.close();
-    await dir.release();
-  }
+  });
+}
+
+/** Rows of the course graph and of the photos, as stored. */
+function storedCounts(dataDir: string, courseId: string) {
+  return readDataDir(dataDir, async (db) => {
+    const { rows } = await sql<{ concepts: number; edges: number; photos: number; slots: number }>`
+      select
+        (select count(*)::int from concepts where course_id = ${courseId}) as concepts,
+        (select count(*)::int from concept_edges e join concepts c on c.id = e.src_id
+          where c.course_id = ${courseId}) as edges,
+        (select count(*)::int from post_photos) as photos,
+        (select count(*)::int from photo_uploads where post_id is not null) as slots`.execute(db);
+    return rows[0]!;
+  });
 }
 
 describe('lectern seed', () => {
@@ -96,7 +131,12 @@ describe('lectern seed', () => {
       expect(first.stdout).toContain('demo1@example.com');
       expect(first.stderr).toMatch(/^seed .* 8\/8 processed/m); // not a TTY: plain progress lines
       expect(first.stdout).toMatch(
-        /Social graph: 40 members \(40 new\), (\d+) connections \(\1 new\), (\d+) posts \(\2 new\), (\d+) comments \(\3 new\), [1-9]\d* new feed entries\./,
+        /Social graph: 40 members \(40 new\), (\d+) connections \(\1 new\), (\d+) posts \(\2 new\), (\d+) comments \(\3 new\), [1-9]\d* new feed entries, (\d+) photos \(\4 new\)\./,
+      );
+      expect(first.stdout).toContain(`${PLANNED_PHOTOS} photos (${PLANNED_PHOTOS} new)`);
+      expect(first.stdout).toContain(
+        `Course graph: 1 course (1 new), ${COURSE_NODES} concepts (${COURSE_NODES} new), ` +
+          `${COURSE.edges} edges (${COURSE.edges} new).`,
       );
       expect(first.stderr).toMatch(/^seed .* social: done/m);
 
@@ -105,19 +145,18 @@ describe('lectern seed', () => {
       expect(second.stdout).toMatch(/1 users, 8 documents \(0 new\), 8 ready/);
       expect(second.stdout).toContain('(existing)');
       expect(second.stdout).toMatch(
-        /Social graph: 40 members \(0 new\), \d+ connections \(0 new\), \d+ posts \(0 new\), \d+ comments \(0 new\), 0 new feed entries\./,
+        /Social graph: 40 members \(0 new\), \d+ connections \(0 new\), \d+ posts \(0 new\), \d+ comments \(0 new\), 0 new feed entries, \d+ photos \(0 new\)\./,
+      );
+      expect(second.stdout).toContain(
+        `Course graph: 1 course (0 new), ${COURSE_NODES} concepts (0 new), ${COURSE.edges} edges (0 new).`,
       );
 
       const server = await startServe({ DATA_DIR: dataDir });
       const viewers = ['demo1@example.com', 'member0001@example.com', 'member0020@example.com'];
-      const feeds: string[][] = [];
+      const feeds: FeedItem[][] = [];
       for (const email of viewers) feeds.push(await wholeFeed(server.url, email));
-      const signedIn = await login(server.url, 'demo1@example.com', PASSWORD);
-      expect(signedIn.status).toBe(200);
-      const { accessToken } = (signedIn.json as { tokens: { accessToken: string } }).tokens;
-      const page = await request(`${server.url}/api/v1/documents?limit=100`, {
-        headers: { authorization: `Bearer ${accessToken}` },
-      });
+      const headers = await signIn(server.url, 'demo1@example.com');
+      const page = await request(`${server.url}/api/v1/documents?limit=100`, { headers });
       const items = (page.json as { items: { status: string; mime: string; tags: string[] }[] }).items;
       expect(items).toHaveLength(8);
       expect(items.every((d) => d.status === 'ready')).toBe(true);
@@ -125,11 +164,50 @@ describe('lectern seed', () => {
         new Set(['application/pdf', 'text/markdown', 'text/plain']),
       );
 
+      // Seeded photos are served like uploaded ones: signed URLs to PNG bytes.
+      const photos = feeds[0]!.flatMap((item) => item.photos);
+      expect(photos.length).toBeGreaterThan(0);
+      for (const photo of photos.slice(0, 3)) {
+        const response = await fetch(new URL(photo.url, server.url));
+        expect(response.status, photo.url).toBe(200);
+        expect(response.headers.get('content-type')).toBe('image/png');
+        expect(
+          Buffer.from(await response.arrayBuffer())
+            .subarray(1, 4)
+            .toString(),
+        ).toBe('PNG');
+      }
+
+      // demo1's course graph: the depth-3 walk reaches every level and stops at the node cap.
+      const courseId = atlasCourseId('demo1@example.com');
+      const walk = await request(`${server.url}/api/v1/courses/${courseId}/concepts?depth=3&limit=100`, {
+        headers,
+      });
+      expect(walk.status).toBe(200);
+      const walked = walk.json as { items: { depth: number }[]; truncated: boolean };
+      expect(walked.truncated).toBe(true);
+      expect([1, 2, 3].map((d) => walked.items.filter((i) => i.depth === d).length)).toEqual([
+        COURSE.sections,
+        COURSE.sections * COURSE.keyConcepts,
+        100 - COURSE.sections * (1 + COURSE.keyConcepts),
+      ]);
+
       // Each seeded feed is what the fan-out job would have written: it equals the reference join.
       await server.stop();
       const reference = await referenceFeeds(dataDir, viewers);
       expect(feeds[0]!.length).toBeGreaterThan(40);
-      for (const [i, email] of viewers.entries()) expect(feeds[i], email).toEqual(reference[i]);
+      for (const [i, email] of viewers.entries()) {
+        expect(
+          feeds[i]!.map((item) => item.id),
+          email,
+        ).toEqual(reference[i]);
+      }
+      expect(await storedCounts(dataDir, courseId)).toEqual({
+        concepts: COURSE_NODES,
+        edges: COURSE.edges,
+        photos: PLANNED_PHOTOS,
+        slots: PLANNED_PHOTOS,
+      });
     },
   );
 

@@ -8,7 +8,7 @@ export type Scale = (typeof SCALES)[number];
  * Bump when what a scale creates changes: the benchmarks cache seeded data dirs under
  * `bench/.data/<SEED_VERSION>-<scale>` and must not reuse one made by an older plan.
  */
-export const SEED_VERSION = 2;
+export const SEED_VERSION = 3;
 
 /** Known on purpose: seeded accounts are for demos and benchmarks, and a second seed signs in with it. */
 export const DEFAULT_SEED_PASSWORD = 'lectern-demo';

@@ -127,6 +127,47 @@ export function createSocialSeedRepository(database: Pick<Database, 'executor'>)
       return inserted(await query.returning('id').execute());
     },
 
+    /** Which of these posts exist and have no photo yet, with their authors. */
+    async postsWithoutPhotos(postIds: string[]): Promise<{ id: string; authorId: string }[]> {
+      const rows = await db()
+        .selectFrom('posts as p')
+        .select(['p.id', 'p.author_id'])
+        .where('p.id', 'in', postIds)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom('post_photos as ph').select('ph.post_id').whereRef('ph.post_id', '=', 'p.id'),
+            ),
+          ),
+        )
+        .execute();
+      return rows.map((r) => ({ id: r.id, authorId: r.author_id }));
+    },
+
+    /** Stored photos as the API leaves them: an upload slot taken by the post, and the post's photo row. */
+    async insertPhotos(photos: { key: string; postId: string; ord: number; ownerId: string; png: Buffer }[]) {
+      const now = new Date();
+      await db()
+        .insertInto('photo_uploads')
+        .values(
+          photos.map((p) => ({
+            blob_key: p.key,
+            owner_id: p.ownerId,
+            content_type: 'image/png',
+            max_bytes: p.png.length,
+            expires_at: now,
+            post_id: p.postId,
+          })),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await db()
+        .insertInto('post_photos')
+        .values(photos.map((p) => ({ post_id: p.postId, blob_key: p.key, ord: p.ord })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+
     /**
      * What the fan-out job writes for these authors' posts, set-based: an entry for the author and for every
      * connection the visibility rule lets see the post.
