@@ -194,6 +194,7 @@ export async function createDeps(
   });
   const generation = createGeneration<EventPayloads>({
     database,
+    cache,
     publish: (type, aggregateId, payload) =>
       outbox.publish(type, aggregateId, payload as EventPayloads[typeof type]),
     llm: ai?.llm,

@@ -1,6 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, registerUser } from '../harness/library.ts';
+import { get, registerUser, statementsOf } from '../harness/library.ts';
 import { createTestApp, type TestApp } from '../harness/test-app.ts';
 
 // GET /api/v1/courses/:id/concepts on fixture graphs written straight into the tables: distinct nodes with
@@ -118,6 +118,27 @@ describe('the concept walk', () => {
       expect(res.statusCode, query).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
+  });
+
+  it('serves a repeated walk from the cache, and walks a replaced graph anew', async () => {
+    const courseId = await fixtureCourse(BASE_NAMES, BASE);
+    const first = await walk(courseId, 'depth=3&limit=100');
+    const again = await walk(courseId, 'depth=3&limit=100');
+    expect(again.json()).toEqual(first.json());
+    // The repeat reads only the course (ownership and version), never the graph.
+    expect(statementsOf(again)).toBeLessThan(statementsOf(first));
+
+    // A graph is replaced together with a status change (regenerate, completion), which moves updated_at.
+    const db = t.deps.database.db;
+    const xi = first.json<{ items: { id: string; name: string }[] }>().items.find((i) => i.name === 'xi')!;
+    await db.deleteFrom('concept_edges').where('src_id', '=', xi.id).execute();
+    await db
+      .updateTable('courses')
+      .set({ updated_at: new Date(Date.now() + 1000) })
+      .where('id', '=', courseId)
+      .execute();
+    const after = await walk(courseId, 'depth=3&limit=100');
+    expect(shape(after.json()).map(([name]) => name)).not.toContain('xi');
   });
 
   it("answers 404 for another user's course", async () => {

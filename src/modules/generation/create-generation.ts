@@ -1,4 +1,5 @@
 import type { Llm } from '../../platform/ai/llm.ts';
+import type { Cache } from '../../platform/cache/cache.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { TokenBudget } from '../ai-usage/index.ts';
 import { createAiCacheRepository } from './ai-cache/ai-cache.repository.ts';
@@ -31,6 +32,7 @@ const CONSUMED_KEEP_DAYS = 8;
 
 export interface GenerationDeps {
   database: Database;
+  cache: Pick<Cache, 'getOrSet'>;
   publish: PublishCourseEvent;
   /** The chat model; undefined in embedded mode (the local extractive engine answers). */
   llm: Llm | undefined;
@@ -75,6 +77,7 @@ export function createGeneration<E extends CourseEvents & PresentationEvents>(de
       extractiveModel: EXTRACTIVE_COURSE_MODEL,
       budget,
       maxInputTokens: settings.maxInputTokens,
+      cache: deps.cache,
     }),
     generator: createCourseGenerator({
       courses: createCourseGenerationRepository(database),

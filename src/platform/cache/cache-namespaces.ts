@@ -47,6 +47,12 @@ export const CACHE_NAMESPACES = {
       'text operation answers per requesting user; the prompt version and model are part of the key',
   },
   templates: { ttlMs: 10 * MINUTE, guardsAccess: false, description: 'templates and themes; admin changes' },
+  conceptWalk: {
+    ttlMs: 10 * MINUTE,
+    guardsAccess: false,
+    description:
+      "a course's concept walk per depth and limit; the course's generation and last update are part of the key",
+  },
   feedFirstPage: {
     ttlMs: 15_000,
     guardsAccess: true,

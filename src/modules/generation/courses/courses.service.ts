@@ -1,4 +1,5 @@
 import { uuidv7 } from 'uuidv7';
+import type { Cache } from '../../../platform/cache/cache.ts';
 import { AppError } from '../../../platform/errors.ts';
 import { decodeCursor, toPage } from '../../../platform/pagination.ts';
 import type { TokenBudget } from '../../ai-usage/index.ts';
@@ -30,6 +31,7 @@ export interface CoursesServiceDeps {
   extractiveModel: string;
   budget: Pick<TokenBudget, 'assertAvailable'>;
   maxInputTokens: number;
+  cache: Pick<Cache, 'getOrSet'>;
 }
 
 export type CreatedCourse =
@@ -176,9 +178,15 @@ export function createCoursesService(deps: CoursesServiceDeps) {
 
     /** Distinct concepts reachable from the course within `depth` steps, with their minimum depth. */
     async concepts(actor: Actor, id: string, query: { depth: number; limit: number }) {
-      await findOwned(actor, id);
+      const course = await findOwned(actor, id);
+      // A graph is only ever replaced with a status change, which moves updated_at: the key names one graph.
+      const version = `${course.generation}:${new Date(course.updated_at).getTime()}`;
       // One node more than asked says whether the walk was cut short.
-      const walked = await deps.concepts.walk(id, query.depth, query.limit + 1);
+      const walked = await deps.cache.getOrSet(
+        'conceptWalk',
+        `${id}:${version}:${query.depth}:${query.limit}`,
+        () => deps.concepts.walk(id, query.depth, query.limit + 1),
+      );
       return { items: walked.slice(0, query.limit), truncated: walked.length > query.limit };
     },
   };
