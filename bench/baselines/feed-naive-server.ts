@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { start } from '../../src/cli/startup.ts';
 import { presentPost } from '../../src/modules/social/social.presenter.ts';
+import { decodeCursor } from '../../src/platform/pagination.ts';
 import { FeedPage } from '../../src/modules/social/social.schema.ts';
 import { NAIVE_FEED_PATH } from './feed-paths.ts';
 import { feedPageNaive } from './feed-naive.ts';
@@ -14,7 +15,7 @@ const { deps, release } = await start({ migrate: true });
 const app: FastifyInstance = await buildApp(deps);
 await app.register(async (scope) => {
   scope.addHook('onRequest', deps.authenticate);
-  scope.get<{ Querystring: { limit?: string } }>(
+  scope.get<{ Querystring: { limit?: string; cursor?: string } }>(
     NAIVE_FEED_PATH,
     { schema: { response: { 200: FeedPage } } },
     async (request) => {
@@ -22,6 +23,7 @@ await app.register(async (scope) => {
       const posts = await feedPageNaive(deps.database.db, deps.storage, {
         id: request.actor.id,
         limit,
+        after: decodeCursor(request.query.cursor),
         photoUrlTtlSeconds: deps.config.social.photoUrlTtlSeconds,
       });
       return { items: posts.map((post) => presentPost(request.actor.id, post)), nextCursor: null };

@@ -1,20 +1,21 @@
 import { sql, type Kysely } from 'kysely';
 import { visibleTo } from '../../src/modules/social/index.ts';
 import type { Tables } from '../../src/platform/db/tables.ts';
+import type { Cursor } from '../../src/platform/pagination.ts';
 import type { BlobStorage } from '../../src/platform/storage/blob-storage.ts';
 
 /**
  * The feed as the replaced social app wrote it: one query for the page, then per post one query each for its
  * author, its photos (signed one post at a time), its comment count and whether the viewer commented
- * (1 + 4 × page size). Kept as the
- * benchmark's reference; its items must equal the optimised route's.
+ * (1 + 4 × page size). Kept as the benchmark's reference; its items must equal the optimised route's for
+ * the same viewer and cursor (test/integration/feed-naive-baseline.test.ts).
  */
 export async function feedPageNaive(
   db: Kysely<Tables>,
   storage: Pick<BlobStorage, 'signedGetUrls'>,
-  viewer: { id: string; limit: number; photoUrlTtlSeconds: number },
+  viewer: { id: string; limit: number; after?: Cursor | undefined; photoUrlTtlSeconds: number },
 ) {
-  const { id: viewerId, limit } = viewer;
+  const { id: viewerId, limit, after } = viewer;
   const { rows: page } = await sql<{
     id: string;
     author_id: string;
@@ -25,6 +26,7 @@ export async function feedPageNaive(
     select p.id, p.author_id, p.body, p.audience, p.created_at
     from feed_entries fe join posts p on p.id = fe.post_id
     where fe.user_id = ${viewerId} and ${visibleTo('p', viewerId)}
+      and ${after ? sql`(fe.created_at, fe.post_id) < (${after.createdAt}, ${after.id})` : sql`true`}
     order by fe.created_at desc, fe.post_id desc
     limit ${limit}`.execute(db);
   const items = [];

@@ -16,7 +16,7 @@ export type DatasetSpec = { kind: 'empty' } | { kind: 'seeded'; scale: Scale };
 export const BENCH_SEED_PASSWORD = DEFAULT_SEED_PASSWORD;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE_DIR = join(ROOT, 'bench', '.data');
+export const CACHE_DIR = join(ROOT, 'bench', '.data');
 /** Generous for `small` and `medium` on 2 cores; the seed itself gives up sooner when nothing moves. */
 const SEED_TIMEOUT_MS = 30 * 60_000;
 
@@ -57,20 +57,27 @@ async function seededDataDir(scale: Scale, signal: AbortSignal): Promise<string>
   await rm(partial, { recursive: true, force: true });
   console.log(`seeding the ${scale} dataset once into ${dir} (later runs reuse it)…`);
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
+  try {
+    await runSeed(scale, { ...env, DATA_DIR: partial }, signal);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  await rename(partial, dir);
+  return dir;
+}
+
+/** Runs `lectern seed --scale <scale>` with `env` (its output shown), failing on a non-zero exit. */
+export async function runSeed(scale: Scale, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<void> {
   const child = spawn(process.execPath, [...process.execArgv, 'bin/lectern.js', 'seed', '--scale', scale], {
     cwd: ROOT,
-    env: { ...env, DATA_DIR: partial, LOG_LEVEL: 'error' },
+    env: { ...env, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'inherit', 'inherit'],
     signal,
     timeout: SEED_TIMEOUT_MS,
   });
   child.on('error', () => undefined); // an abort surfaces below as a non-zero exit
   const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) {
-    await rm(partial, { recursive: true, force: true });
-    signal.throwIfAborted();
-    throw new Error(`lectern seed --scale ${scale} exited with ${code}`);
-  }
-  await rename(partial, dir);
-  return dir;
+  signal.throwIfAborted();
+  if (code !== 0) throw new Error(`lectern seed --scale ${scale} exited with ${code}`);
 }

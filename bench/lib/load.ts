@@ -16,6 +16,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   errors: number;
   timeouts: number;
+  /** Mean bytes per response as read off the socket (headers included; compressed when the server compressed). */
+  bytesPerResponse: number;
   durationSec: number;
   /** True when the request cap, not the duration, ended the run. */
   capped: boolean;
@@ -31,6 +33,8 @@ export async function runLoad(
   if (!baseUrl.startsWith('http://127.0.0.1:')) throw new Error(`refusing to load ${baseUrl}: loopback only`);
   const cap = Math.max(connections, durationSec * MAX_REQUESTS_PER_SECOND);
   const histogram = new LatencyHistogram();
+  let responses = 0;
+  let bytes = 0;
 
   const result = await new Promise<Result>((resolve, reject) => {
     const stop = () => instance.stop(); // only ever called asynchronously, after `instance` is set
@@ -57,9 +61,11 @@ export async function runLoad(
       },
       done,
     );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>
-      histogram.record(ms),
-    );
+    instance.on('response', (_client: unknown, _status: number, responseBytes: number, ms: number) => {
+      histogram.record(ms);
+      responses++;
+      bytes += responseBytes;
+    });
   });
   signal.throwIfAborted();
 
@@ -74,6 +80,7 @@ export async function runLoad(
     statusCodes,
     errors: result.errors,
     timeouts: result.timeouts,
+    bytesPerResponse: responses > 0 ? bytes / responses : 0,
     durationSec: result.duration,
     capped: result.requests.total >= cap,
   };

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import type { Mode } from './fleet.ts';
 import type { ScenarioResult } from './run-scenario.ts';
 import type { TimedResult } from './run-timed.ts';
 
@@ -11,9 +12,14 @@ export interface BenchReport {
   platform: string;
   cpu: { model: string; count: number };
   loadAverageAtStart: number[];
+  mode: Mode;
+  /** What the mode means for this run's figures (backends, datasets), printed in the header. */
+  modeNotes: string[];
   settings: { durationSec: number; warmupSec: number; connections: number; quick: boolean };
   lecternEnv: Readonly<Record<string, string>>;
   reference: string;
+  /** Selected scenarios this mode cannot run, with the reason. */
+  skipped: { name: string; reason: string }[];
   results: ScenarioResult[];
   /** Scenarios measured once end to end (ingestion throughput), not under autocannon. */
   timed: TimedResult[];
@@ -40,13 +46,15 @@ export function renderTable(report: BenchReport): string {
       ms(r.latencyMs.p95),
       ms(r.latencyMs.p99),
       r.sqlPerRequest === null ? '—' : String(r.sqlPerRequest),
+      (r.bytesPerResponse / 1024).toFixed(1),
       r.ratio === null ? '—' : r.ratio.toFixed(2),
+      r.vsBaseline === null ? '—' : `${r.vsBaseline.toFixed(2)} (${r.baseline})`,
       String(r.non2xx),
     ].join(' | '),
   );
   return [
-    `| scenario | req/s | p50 ms | p95 ms | p99 ms | SQL/req | vs ${report.reference} | non-2xx |`,
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    `| scenario | req/s | p50 ms | p95 ms | p99 ms | SQL/req | KiB/resp | vs ${report.reference} | vs baseline | non-2xx |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }
@@ -73,6 +81,7 @@ export function renderNotes(report: BenchReport): string[] {
   for (const t of report.timed) {
     if (t.serverLogLines > 0) notes.push(`${t.name}: server logged ${t.serverLogLines} lines (warn+)`);
   }
+  for (const s of report.skipped) notes.push(`${s.name}: skipped in ${report.mode} mode: ${s.reason}`);
   return notes;
 }
 
@@ -80,14 +89,16 @@ export function renderMarkdown(report: BenchReport): string {
   const s = report.settings;
   const notes = renderNotes(report);
   return [
-    `# Lectern benchmark — ${report.startedAt}`,
+    `# Lectern benchmark — ${report.startedAt}, ${report.mode} mode`,
     '',
+    ...report.modeNotes.map((n) => `- ${n}`),
     `- Node ${report.node} on ${report.platform}`,
     `- CPU: ${report.cpu.model} × ${report.cpu.count} (load average at start: ${report.loadAverageAtStart.join(', ')})`,
     `- Duration ${s.durationSec} s per scenario after a ${s.warmupSec} s warm-up, ${s.connections} connections${s.quick ? ' (--quick)' : ''}`,
     '- Rate limiting and overload shedding: off (`RATE_LIMIT=off`, `OVERLOAD_PROTECTION=off`, login limiter raised)',
     '- autocannon runs in the runner process on the same machine, against 127.0.0.1',
-    `- Ratios are req/s ÷ \`${report.reference}\` req/s measured in this same invocation`,
+    `- Ratios are req/s ÷ \`${report.reference}\` req/s measured in this same invocation; "vs baseline" is ` +
+      "req/s ÷ the named reference scenario's req/s (the naive version, or the same request without the feature)",
     '',
     renderTable(report),
     '',
@@ -99,11 +110,11 @@ export function renderMarkdown(report: BenchReport): string {
   ].join('\n');
 }
 
-/** Writes `<stamp>.json` and `<stamp>.md`, and overwrites `latest.json` / `latest.md`. */
+/** Writes `<stamp>-<mode>.json` and `.md`, and overwrites `latest.json` / `latest.md`. */
 export async function writeReport(report: BenchReport, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   // ISO 8601 without colons, so the names are valid on every file system
-  const stamp = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = `${report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}-${report.mode}`;
   const json = JSON.stringify(report, null, 2) + '\n';
   const md = renderMarkdown(report);
   const files: [string, string][] = [

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Measurement, TimedScenario } from '../scenarios/scenario.ts';
+import type { Measurement, TimedContext, TimedScenario } from '../scenarios/scenario.ts';
 import type { RunningServer } from './servers.ts';
 
 export interface TimedResult {
@@ -16,11 +16,11 @@ export interface TimedResult {
 export async function runTimedScenario(
   scenario: TimedScenario,
   server: RunningServer,
-  signal: AbortSignal,
+  context: Pick<TimedContext, 'signal' | 'startServer'>,
 ): Promise<TimedResult> {
   const linesBefore = server.child.lineCount();
   const startedAt = performance.now();
-  const measurements = await scenario.measure({ baseUrl: server.baseUrl, runId: randomUUID(), signal });
+  const measurements = await scenario.measure({ ...context, baseUrl: server.baseUrl, runId: randomUUID() });
   return {
     name: scenario.name,
     description: scenario.description,

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { prepareDataDir } from './data-dir.ts';
 import type { DatasetSpec } from './data-dir.ts';
 import { startFakeOpenAi } from '../../test/fakes/openai-server.ts';
+import { prepareFleetData } from './fleet-data.ts';
+import type { FleetBackends } from './fleet.ts';
 import { freePort, waitForOk } from './net.ts';
 import { spawnNode } from './processes.ts';
 import type { Child } from './processes.ts';
@@ -26,6 +28,15 @@ export interface RunningServer {
   key: string;
   baseUrl: string;
   child: Child;
+  /** Milliseconds from spawning the process to its ready endpoint answering 200. */
+  readyMs: number;
+}
+
+export interface StartOptions {
+  tmpRoot: string;
+  signal: AbortSignal;
+  /** Fleet mode: the run's PostgreSQL and Redis; absent in embedded mode. */
+  fleet?: FleetBackends;
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,19 +58,18 @@ export const LECTERN_BENCH_ENV = {
 } as const;
 
 function inheritedEnv(): NodeJS.ProcessEnv {
-  // Embedded mode only: a DATABASE_URL or REDIS_URL in the caller's shell must not leak in.
+  // A DATABASE_URL or REDIS_URL in the caller's shell must not leak in: fleet mode sets the run's own.
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
   return env;
 }
 
-export async function startServer(
-  spec: ServerSpec,
-  options: { tmpRoot: string; signal: AbortSignal },
-): Promise<RunningServer> {
+export async function startServer(spec: ServerSpec, options: StartOptions): Promise<RunningServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const env = { ...inheritedEnv(), HOST: '127.0.0.1', PORT: String(port) };
+  const spawnedAt = performance.now();
   let child: Child;
+  let afterReady: ((child: Child) => Child) | undefined;
   let readyPath: string;
   switch (spec.kind) {
     case 'ceiling':
@@ -67,15 +77,18 @@ export async function startServer(
       readyPath = '/';
       break;
     case 'lectern': {
-      const dataDir = await prepareDataDir(spec.dataset, options.tmpRoot, options.signal);
+      const data = await lecternData(spec.dataset, options);
       const model = spec.model && (await startFakeOpenAi({ firstTokenDelayMs: spec.model.firstTokenMs }));
       model?.reply(spec.model!.answer);
       const modelEnv = model ? { AI_BASE_URL: model.url } : {};
+      const lecternEnv = { ...env, ...LECTERN_BENCH_ENV, ...data.env, ...modelEnv, ...spec.env };
       child = spawnNode('lectern', spec.entry ? [spec.entry] : ['bin/lectern.js', 'serve'], {
         cwd: ROOT,
-        env: { ...env, ...LECTERN_BENCH_ENV, DATA_DIR: dataDir, ...modelEnv, ...spec.env },
+        env: lecternEnv,
       });
       if (model) child = stopsToo(child, () => model.close());
+      // Fleet: `serve` runs no jobs; a worker process does (started once serve has migrated the database).
+      if (options.fleet) afterReady = (serve) => withWorker(serve, lecternEnv);
       readyPath = '/health/ready';
       break;
     }
@@ -86,7 +99,26 @@ export async function startServer(
     await child.stop();
     throw error;
   }
-  return { key: serverKey(spec), baseUrl, child };
+  const readyMs = performance.now() - spawnedAt;
+  return { key: serverKey(spec), baseUrl, child: afterReady ? afterReady(child) : child, readyMs };
+}
+
+/** The data dir, and in fleet mode the database, a Lectern server starts on. */
+async function lecternData(
+  dataset: DatasetSpec,
+  options: StartOptions,
+): Promise<{ env: Record<string, string> }> {
+  if (!options.fleet) {
+    return { env: { DATA_DIR: await prepareDataDir(dataset, options.tmpRoot, options.signal) } };
+  }
+  await options.fleet.flushRedis();
+  const { database, dataDir } = await prepareFleetData(options.fleet, dataset, options.tmpRoot);
+  return { env: { DATA_DIR: dataDir, ...options.fleet.env(database) } };
+}
+
+function withWorker(serve: Child, env: NodeJS.ProcessEnv): Child {
+  const worker = spawnNode('lectern worker', ['bin/lectern.js', 'worker'], { cwd: ROOT, env });
+  return stopsToo(serve, () => worker.stop());
 }
 
 /** The same child, whose stop() also ends a helper that lives as long as it does. */

@@ -1,7 +1,11 @@
 import { ceiling } from './ceiling.ts';
+import { compressionBr, compressionGzip, compressionIdentity } from './compression.ts';
 import { chatExtractive, chatRag } from './chat-rag.ts';
+import { conceptWalk, conceptWalkUncached } from './concept-walk.ts';
+import { deckHit } from './deck-hit.ts';
 import { dedupHit } from './dedup-hit.ts';
 import { documentMetadata } from './document-metadata.ts';
+import { documentMetadataUncached } from './document-metadata-uncached.ts';
 import {
   feed10,
   feed10Uncached,
@@ -16,16 +20,23 @@ import { health } from './health.ts';
 import { ingestPages } from './ingest-pages.ts';
 import { libraryList, libraryListNaive, libraryListUncached } from './library-list.ts';
 import { me } from './me.ts';
+import { libraryListPool1 } from './pool.ts';
 import { postFanout } from './post-fanout.ts';
+import { meRateLimited } from './rate-limit.ts';
 import type { Scenario, TimedScenario } from './scenario.ts';
 import { searchHybrid, searchHybridCached, searchText, searchVector } from './search.ts';
+import { startup } from './startup.ts';
+import { websocketIdle } from './websocket-idle.ts';
 
 // Registry order is run order; keep scenarios that share a server next to each other.
 const all = [
   ceiling,
   health,
+  startup,
   me,
+  deckHit,
   ingestPages,
+  meRateLimited,
   libraryList,
   documentMetadata,
   dedupHit,
@@ -39,15 +50,23 @@ const all = [
   digest10,
   digest200,
   digest2000,
+  conceptWalk,
+  compressionIdentity,
+  compressionGzip,
+  compressionBr,
   chatExtractive,
   libraryListUncached,
+  documentMetadataUncached,
   feed10Uncached,
   feed200Uncached,
   feed2000Uncached,
+  conceptWalkUncached,
   postFanout,
+  libraryListPool1,
   libraryListNaive,
   feed2000Naive,
   chatRag,
+  websocketIdle,
 ] as const;
 
 export type ScenarioName = (typeof all)[number]['name'];

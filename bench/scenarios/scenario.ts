@@ -1,4 +1,4 @@
-import type { ServerSpec } from '../lib/servers.ts';
+import type { RunningServer, ServerSpec } from '../lib/servers.ts';
 
 /** What a scenario's setup may use: the server it asked for, already up and ready. */
 export interface ScenarioContext {
@@ -23,6 +23,8 @@ export interface Scenario<N extends string = string> {
   description: string;
   /** Scenarios with equal specs share one server process, started once. */
   server: ServerSpec;
+  /** A fixed concurrency instead of `--connections`, for a scenario about one client's latency. */
+  connections?: number;
   setup(ctx: ScenarioContext): Promise<LoadTarget>;
 }
 
@@ -43,7 +45,13 @@ export interface TimedScenario<N extends string = string> {
   name: N;
   description: string;
   server: ServerSpec;
-  measure(ctx: ScenarioContext): Promise<Measurement[]>;
+  measure(ctx: TimedContext): Promise<Measurement[]>;
+}
+
+/** A timed scenario may also start servers of its own (e.g. to time startup); it stops them. */
+export interface TimedContext extends ScenarioContext {
+  /** Starts one more server in this run's mode, on fresh data; the caller stops it. */
+  startServer(spec: ServerSpec): Promise<RunningServer>;
 }
 
 export function defineTimedScenario<const N extends string>(scenario: TimedScenario<N>): TimedScenario<N> {
