@@ -49,17 +49,9 @@ import { createFanOut, createFanOutRepository, createFeedCache } from './modules
 import { composeSocial } from './compose-social.ts';
 import { createAiUsageRepository, createTokenBudget, pruneAiUsage } from './modules/ai-usage/index.ts';
 import { createTextOpsService } from './modules/text-ops/index.ts';
-import { createRealtime, ownUserSource, progressSource, userTopic } from './modules/realtime/index.ts';
-import {
-  COURSE_JOB_ID,
-  courseJobId,
-  courseJobProgress,
-  createGeneration,
-  DECK_JOB_ID,
-  deckJobId,
-  deckJobProgress,
-  jobChannel,
-} from './modules/generation/index.ts';
+import { userTopic } from './modules/realtime/index.ts';
+import { composeRealtime } from './compose-realtime.ts';
+import { courseJobId, createGeneration, deckJobId } from './modules/generation/index.ts';
 import { createAi } from './platform/ai/create-ai.ts';
 import { createLocalEmbedder, LOCAL_EMBEDDING_MODEL } from './platform/ai/local-embedder.ts';
 import { createEmbedderRegistry } from './platform/ai/embedders.ts';
@@ -374,23 +366,7 @@ export async function createDeps(
     return generation.deckGenerator.reviveStalled(runsFor + oldestWaitingSeconds * 1000);
   });
   const eventStreams = createEventStreams({ heartbeatMs: config.http.sseHeartbeatMs });
-  const realtime = createRealtime({ pubsub, metrics, logger, settings: config.realtime });
-  realtime.channels.register('user', ownUserSource);
-  const documentProgress = progressSource({
-    read: (actor, id) => documents.progress(actor, id),
-    topic: progressChannel,
-  });
-  realtime.channels.register('doc', documentProgress);
-  // A document's ingestion job is addressed by the document's id; a course's by the job id it was given.
-  realtime.channels.register('job', documentProgress);
-  realtime.channels.register(
-    'job',
-    progressSource({ read: courseJobProgress(generation.courses), topic: jobChannel, ids: COURSE_JOB_ID }),
-  );
-  realtime.channels.register(
-    'job',
-    progressSource({ read: deckJobProgress(generation.presentations), topic: jobChannel, ids: DECK_JOB_ID }),
-  );
+  const realtime = composeRealtime({ config, pubsub, metrics, logger, documents, generation });
   const search = createSearchService({
     search: createSearchRepository(database),
     embedderFor: embedders ? (space) => embeddingSpaces.embedderFor(space) : undefined,
