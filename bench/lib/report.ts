@@ -95,7 +95,8 @@ export function renderMarkdown(report: BenchReport): string {
     `- Node ${report.node} on ${report.platform}`,
     `- CPU: ${report.cpu.model} × ${report.cpu.count} (load average at start: ${report.loadAverageAtStart.join(', ')})`,
     `- Duration ${s.durationSec} s per scenario after a ${s.warmupSec} s warm-up, ${s.connections} connections${s.quick ? ' (--quick)' : ''}`,
-    '- Rate limiting and overload shedding: off (`RATE_LIMIT=off`, `OVERLOAD_PROTECTION=off`, login limiter raised)',
+    '- Rate limiting and overload shedding: off (`RATE_LIMIT=off`, `OVERLOAD_PROTECTION=off`, login limiter raised); ' +
+      'seeded members count as active (`FEED_INACTIVE_AFTER_DAYS=3650`)',
     '- autocannon runs in the runner process on the same machine, against 127.0.0.1',
     `- Ratios are req/s ÷ \`${report.reference}\` req/s measured in this same invocation; "vs baseline" is ` +
       "req/s ÷ the named reference scenario's req/s (the naive version, or the same request without the feature)",

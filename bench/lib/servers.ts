@@ -55,6 +55,8 @@ export const LECTERN_BENCH_ENV = {
   RATE_LIMIT: 'off',
   LOGIN_MAX_FAILURES: '1000000',
   ACCESS_TOKEN_TTL_SECONDS: '86400', // long runs must not see tokens expire mid-load
+  // Seeded members were last active when the dataset was made, which may be long ago: fan-out must still reach them.
+  FEED_INACTIVE_AFTER_DAYS: '3650',
 } as const;
 
 function inheritedEnv(): NodeJS.ProcessEnv {
