@@ -1,4 +1,4 @@
-import { createProgressBar } from './seed/progress-bar.ts';
+import { createProgressBar, secondsSince } from './seed/progress-bar.ts';
 import {
   addDocument,
   ensureUser,
@@ -6,7 +6,7 @@ import {
   waitForProcessing,
   type Tracked,
 } from './seed/seed-library.ts';
-import { DEFAULT_SEED_PASSWORD, SCALES, seedPlan, type Scale } from './seed/seed-plan.ts';
+import { DEFAULT_SEED_PASSWORD, SCALES, seedPlan, type Scale, type SeedDocument } from './seed/seed-plan.ts';
 import type { CourseOutcome } from './seed/seed-courses.ts';
 import {
   courseLine,
@@ -15,7 +15,11 @@ import {
   socialLine,
   type SocialWithPhotos,
 } from './seed/seed-graphs.ts';
+import type { BulkOwner } from './seed/bulk-plan.ts';
+import { seedBulkCorpus, type BulkOutcome } from './seed/seed-bulk.ts';
+import { bulkLine, tookLine, type Took } from './seed/seed-report.ts';
 import { runCommand, start } from './startup.ts';
+import type { Actor } from '../modules/users/index.ts';
 
 const MAX_USERS = 1000;
 const POLL_MS = 500;
@@ -64,36 +68,39 @@ export function seed(options: SeedOptions): Promise<number> {
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     try {
-      // Embedded: this process runs the pipeline, as `serve` does. Fleet: it relays its outbox events and
-      // `lectern worker` processes do the work.
-      const embedded = deps.config.mode === 'embedded';
-      await deps.startBackground({ workers: embedded });
       const bar = createProgressBar(process.stderr);
-      const total = plan.reduce((n, u) => n + u.documents.length, 0);
-      const tracked: Tracked[] = [];
       const accounts: { email: string; status: string; documents: number }[] = [];
-      const owners: { email: string; id: string }[] = [];
-      let created = 0;
-      for (const user of plan) {
+      const owners: BulkOwner[] = [];
+      const libraries: { actor: Actor; documents: SeedDocument[] }[] = [];
+      for (const [index, user] of plan.entries()) {
         const outcome = await retryWhileBusy(() => ensureUser(deps, user, password));
         if (outcome.status === 'skipped') {
           accounts.push({ email: user.email, status: `skipped: ${outcome.reason}`, documents: 0 });
           continue;
         }
-        owners.push({ email: user.email, id: outcome.actor.id });
+        owners.push({ email: user.email, id: outcome.actor.id, index });
         accounts.push({ email: user.email, status: outcome.status, documents: user.documents.length });
-        for (const doc of user.documents) {
+        libraries.push({ actor: outcome.actor, documents: user.documents });
+      }
+
+      // Before the workers start: the bulk load and its index builds then have the database to themselves.
+      const bulk = await seedBulkCorpus(deps, scale, owners, { bar, signal: controller.signal });
+      if (bulk === 'aborted') return 130;
+
+      // Embedded: this process runs the pipeline, as `serve` does. Fleet: it relays its outbox events and
+      // `lectern worker` processes do the work.
+      const libraryStartedAt = performance.now();
+      const embedded = deps.config.mode === 'embedded';
+      await deps.startBackground({ workers: embedded });
+      const total = libraries.reduce((n, l) => n + l.documents.length, 0);
+      const tracked: Tracked[] = [];
+      let created = 0;
+      for (const { actor, documents } of libraries) {
+        for (const doc of documents) {
           if (controller.signal.aborted) return 130;
-          const added = await retryWhileBusy(() => addDocument(deps, outcome.actor, doc));
+          const added = await retryWhileBusy(() => addDocument(deps, actor, doc));
           if (added.created) created++;
-          tracked.push({
-            actor: outcome.actor,
-            id: added.id,
-            status: 'queued',
-            pages: null,
-            chunks: null,
-            error: null,
-          });
+          tracked.push({ actor, id: added.id, status: 'queued', pages: null, chunks: null, error: null });
           bar.update(tracked.length, total, `stored (${created} new)`);
         }
       }
@@ -123,11 +130,29 @@ export function seed(options: SeedOptions): Promise<number> {
       bar.finish();
       if (outcome === 'aborted') return 130;
 
-      const accountIds = owners.map((o) => o.id);
-      const social = await seedSocialGraph(deps, scale, plan.length, accountIds, bar);
+      const librarySeconds = secondsSince(libraryStartedAt);
+
+      const socialStartedAt = performance.now();
+      const social = await seedSocialGraph(
+        deps,
+        scale,
+        plan.length,
+        owners.map((o) => o.id),
+        bar,
+      );
+      const socialSeconds = secondsSince(socialStartedAt);
+      const courseStartedAt = performance.now();
       const course = await seedCourseGraph(deps, scale, owners[0], bar);
-      const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-      process.stdout.write(summary({ scale, password, accounts, tracked, created, seconds, social, course }));
+      const took = {
+        bulk: bulk.seconds,
+        library: librarySeconds,
+        social: socialSeconds,
+        course: secondsSince(courseStartedAt),
+        all: secondsSince(startedAt),
+      };
+      process.stdout.write(
+        summary({ scale, password, accounts, tracked, created, bulk, took, social, course }),
+      );
       const failed = tracked.filter((t) => t.status === 'failed');
       for (const t of failed.slice(0, 10)) process.stderr.write(`lectern seed: ${t.id} failed: ${t.error}\n`);
       if (outcome === 'stalled') {
@@ -152,7 +177,8 @@ function summary(run: {
   accounts: { email: string; status: string; documents: number }[];
   tracked: Tracked[];
   created: number;
-  seconds: string;
+  bulk: BulkOutcome;
+  took: Took;
   social: SocialWithPhotos | string;
   course: CourseOutcome | string;
 }): string {
@@ -161,14 +187,16 @@ function summary(run: {
   const sum = (key: 'pages' | 'chunks') => tracked.reduce((n, t) => n + (t[key] ?? 0), 0);
   const width = Math.max(...run.accounts.map((a) => a.email.length));
   return [
-    `Seeded scale ${run.scale} in ${run.seconds} s: ${run.accounts.length} users, ${tracked.length} documents ` +
+    `Seeded scale ${run.scale} in ${run.took.all} s: ${run.accounts.length} users, ${tracked.length} documents ` +
       `(${run.created} new), ${count('ready')} ready, ${count('failed')} failed, ${sum('pages')} pages, ` +
       `${sum('chunks')} chunks.`,
+    bulkLine(run.bulk),
     '',
     ...run.accounts.map((a) => `  ${a.email.padEnd(width)}  ${a.documents} documents  (${a.status})`),
     '',
     socialLine(run.social),
     courseLine(run.course),
+    tookLine(run.took),
     '',
     `Password for every account: ${run.password}`,
     run.password === DEFAULT_SEED_PASSWORD

@@ -1,7 +1,13 @@
 // `lectern seed` as an operator runs it: demo accounts and documents go through the real pipeline, the
 // library, the feed (with photos) and the seeded course graph are then served, and a second run adds nothing.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { bulkDocument, bulkDocumentId, bulkSize } from '../../src/cli/seed/bulk-plan.ts';
 import { atlasCourseId, COURSE_SPECS } from '../../src/cli/seed/course-plan.ts';
 import { photosOf } from '../../src/cli/seed/seed-photos.ts';
 import { socialPlan } from '../../src/cli/seed/social-plan.ts';
@@ -10,9 +16,12 @@ import { openDataDir } from '../../src/platform/data-dir/data-dir.ts';
 import { createDatabase, type Database } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/observability/logger.ts';
 import { createMetrics } from '../../src/platform/observability/metrics.ts';
+import { testEnv } from '../harness/env.ts';
+import { adminQuery } from '../harness/test-app.ts';
 import {
   killAllProcesses,
   login,
+  rememberTempDir,
   removeTempDirs,
   request,
   runCli,
@@ -20,8 +29,10 @@ import {
   templateDataDir,
 } from './serve-process.ts';
 
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await killAllProcesses();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 afterAll(async () => {
   await removeTempDirs();
@@ -32,6 +43,11 @@ const SEED = ['seed', '--scale', 'small', '--users', '1', '--password', PASSWORD
 const COURSE = COURSE_SPECS.small;
 const COURSE_NODES = 1 + COURSE.sections + COURSE.concepts;
 const PLANNED_PHOTOS = socialPlan('small', 1).posts.reduce((n, p) => n + photosOf(p.id).length, 0);
+const BULK = bulkSize('small');
+const BULK_CHUNKS = BULK.documents * BULK.chunksPerDocument;
+const BULK_IDS = Array.from({ length: BULK.documents }, (_, n) => bulkDocumentId('demo1@example.com', n));
+/** Bulk documents taken away before the second run, as if the first had stopped before writing them. */
+const UNFINISHED = 5;
 
 interface FeedItem {
   id: string;
@@ -115,10 +131,52 @@ function storedCounts(dataDir: string, courseId: string) {
   });
 }
 
+/** The bulk documents' chunks and vectors, the chunk indexes, and whether demo1's quota counts every file. */
+function bulkState(dataDir: string) {
+  return readDataDir(dataDir, async (db) => {
+    const { rows } = await sql<{
+      documents: number;
+      chunks: number;
+      unembedded: number;
+      text_index: boolean;
+      vector_indexes: number;
+      usage_matches: boolean;
+    }>`
+      select
+        (select count(*)::int from documents where id in (${sql.join(BULK_IDS)}) and status = 'ready') as documents,
+        (select count(*)::int from chunks where document_id in (${sql.join(BULK_IDS)})) as chunks,
+        (select count(*)::int from chunks c where c.document_id in (${sql.join(BULK_IDS)})
+          and not exists (select 1 from chunk_embeddings e
+            join embedding_spaces s on s.id = e.space_id and s.active where e.chunk_id = c.id)) as unembedded,
+        exists (select 1 from pg_indexes where indexname = 'chunks_tsv_idx') as text_index,
+        (select count(*)::int from pg_indexes i join embedding_spaces s
+          on i.indexname = 'chunk_embeddings_space_' || s.id || '_hnsw' and s.active) as vector_indexes,
+        (select u.bytes = (select sum(d.byte_size) from documents d where d.owner_id = u.owner_id)
+          from storage_usage u join users on users.id = u.owner_id
+          where users.email = 'demo1@example.com') as usage_matches`.execute(db);
+    return rows[0]!;
+  });
+}
+
+/** What an interrupted seed leaves: the last bulk documents never written, the chunk indexes dropped. */
+function interruptBulkLoad(dataDir: string) {
+  return readDataDir(dataDir, async (db) => {
+    const unfinished = BULK_IDS.slice(-UNFINISHED);
+    await sql`
+      update storage_usage set bytes = bytes - (
+        select sum(byte_size) from documents where id in (${sql.join(unfinished)})
+      ) where owner_id = (select owner_id from documents where id = ${unfinished[0]!})`.execute(db);
+    await sql`delete from documents where id in (${sql.join(unfinished)})`.execute(db);
+    await sql`drop index chunks_tsv_idx`.execute(db);
+    const { rows } = await sql<{ id: number }>`select id from embedding_spaces where active`.execute(db);
+    await sql.raw(`drop index chunk_embeddings_space_${rows[0]!.id}_hnsw`).execute(db);
+  });
+}
+
 describe('lectern seed', () => {
   it(
     'creates a processed library and a social graph once, then finds them again',
-    { timeout: 180_000 },
+    { timeout: 300_000 },
     async () => {
       const dataDir = await templateDataDir();
       const env = { DATA_DIR: dataDir, LOG_LEVEL: 'error' };
@@ -130,6 +188,26 @@ describe('lectern seed', () => {
       );
       expect(first.stdout).toContain('demo1@example.com');
       expect(first.stderr).toMatch(/^seed .* 8\/8 processed/m); // not a TTY: plain progress lines
+      expect(first.stdout).toContain(
+        `Bulk corpus: ${BULK.documents} documents (${BULK.documents} new), ${BULK_CHUNKS} chunks ` +
+          `(${BULK_CHUNKS} new), `,
+      );
+      expect(first.stdout).toContain('chunk indexes built after loading.');
+      expect(first.stderr).toMatch(
+        new RegExp(`^seed .* ${BULK_CHUNKS}/${BULK_CHUNKS} bulk corpus: chunks loaded`, 'm'),
+      );
+      expect(first.stdout).toMatch(
+        /^Took [\d.]+ s: bulk corpus [\d.]+ s \(load [\d.]+ s, indexes [\d.]+ s\), library/m,
+      );
+      expect(await bulkState(dataDir)).toEqual({
+        documents: BULK.documents,
+        chunks: BULK_CHUNKS,
+        unembedded: 0,
+        text_index: true,
+        vector_indexes: 1,
+        usage_matches: true,
+      });
+
       expect(first.stdout).toMatch(
         /Social graph: 40 members \(40 new\), (\d+) connections \(\1 new\), (\d+) posts \(\2 new\), (\d+) comments \(\3 new\), [1-9]\d* new feed entries, (\d+) photos \(\4 new\)\./,
       );
@@ -140,10 +218,30 @@ describe('lectern seed', () => {
       );
       expect(first.stderr).toMatch(/^seed .* social: done/m);
 
+      // A run that stopped part-way is completed by the next one, indexes included.
+      await interruptBulkLoad(dataDir);
+      const resumed = await runCli(SEED, env, { deadlineMs: 60_000 });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain(
+        `Bulk corpus: ${BULK.documents} documents (${UNFINISHED} new), ${BULK_CHUNKS} chunks ` +
+          `(${UNFINISHED * BULK.chunksPerDocument} new), `,
+      );
+
       const second = await runCli(SEED, env, { deadlineMs: 60_000 });
       expect(second.code, second.stderr).toBe(0);
       expect(second.stdout).toMatch(/1 users, 8 documents \(0 new\), 8 ready/);
       expect(second.stdout).toContain('(existing)');
+      expect(second.stdout).toContain(
+        `Bulk corpus: ${BULK.documents} documents (0 new), ${BULK_CHUNKS} chunks (0 new), 0 vectors embedded.`,
+      );
+      expect(await bulkState(dataDir)).toEqual({
+        documents: BULK.documents,
+        chunks: BULK_CHUNKS,
+        unembedded: 0,
+        text_index: true,
+        vector_indexes: 1,
+        usage_matches: true,
+      });
       expect(second.stdout).toMatch(
         /Social graph: 40 members \(0 new\), \d+ connections \(0 new\), \d+ posts \(0 new\), \d+ comments \(0 new\), 0 new feed entries, \d+ photos \(0 new\)\./,
       );
@@ -158,11 +256,46 @@ describe('lectern seed', () => {
       const headers = await signIn(server.url, 'demo1@example.com');
       const page = await request(`${server.url}/api/v1/documents?limit=100`, { headers });
       const items = (page.json as { items: { status: string; mime: string; tags: string[] }[] }).items;
-      expect(items).toHaveLength(8);
+      expect(items).toHaveLength(8 + BULK.documents);
       expect(items.every((d) => d.status === 'ready')).toBe(true);
       expect(new Set(items.map((d) => d.mime))).toEqual(
         new Set(['application/pdf', 'text/markdown', 'text/plain']),
       );
+
+      // A bulk document is served like an ingested one: metadata, file, chunks, summary, and search finds it.
+      const planned = bulkDocument({ id: '', email: 'demo1@example.com', index: 0 }, 0, 'small', new Date());
+      const bulkUrl = `${server.url}/api/v1/documents/${BULK_IDS[0]}`;
+      const bulkDoc = await request(bulkUrl, { headers });
+      expect(bulkDoc.status).toBe(200);
+      expect(bulkDoc.json).toMatchObject({
+        status: 'ready',
+        mime: 'text/plain',
+        pageCount: 1,
+        chunkCount: BULK.chunksPerDocument,
+        embedding: 'done',
+        sha256: planned.sha256,
+      });
+      const file = await request(`${bulkUrl}/file`, { headers });
+      expect(file.status).toBe(200);
+      expect(file.body).toBe(planned.text);
+      expect((await request(`${bulkUrl}/summary`, { headers })).status).toBe(200);
+      const chunkPage = await request(`${bulkUrl}/chunks?limit=100`, { headers });
+      const chunkTexts = (chunkPage.json as { items: { text: string }[] }).items.map((c) => c.text);
+      expect(chunkTexts).toEqual(planned.chunks.map((c) => c.text));
+      const query = encodeURIComponent(planned.chunks[0]!.text.split('. ')[0]!);
+      const bulkIds = new Set(BULK_IDS);
+      for (const mode of ['hybrid', 'vector', 'text']) {
+        const found = await request(`${server.url}/api/v1/search?q=${query}&mode=${mode}&limit=20`, {
+          headers,
+        });
+        expect(found.status, mode).toBe(200);
+        const { hits, space } = found.json as { hits: { documentId: string }[]; space: unknown };
+        if (mode !== 'text') expect(space, mode).not.toBeNull();
+        expect(
+          hits.some((h) => bulkIds.has(h.documentId)),
+          mode,
+        ).toBe(true);
+      }
 
       // Seeded photos are served like uploaded ones: signed URLs to PNG bytes.
       const photos = feeds[0]!.flatMap((item) => item.photos);
@@ -208,6 +341,71 @@ describe('lectern seed', () => {
         photos: PLANNED_PHOTOS,
         slots: PLANNED_PHOTOS,
       });
+    },
+  );
+
+  it(
+    'loads the bulk corpus into PostgreSQL without pgvector: text and tsv, no vectors, the text index rebuilt',
+    { timeout: 240_000 },
+    async () => {
+      const server = testEnv().postgresUrl();
+      const name = `lectern_seed_${randomBytes(6).toString('hex')}`;
+      await adminQuery(server, `create database ${name} template lectern_template`);
+      cleanups.push(() => adminQuery(server, `drop database if exists ${name} with (force)`));
+      const url = new URL(server);
+      url.pathname = `/${name}`;
+      const secret = () => randomBytes(32).toString('base64url');
+      const env = {
+        DATABASE_URL: url.toString(),
+        REDIS_URL: testEnv().redisUrl(),
+        QUEUE_NAME: name.replaceAll('_', '-'),
+        VECTOR_SEARCH: 'off',
+        JWT_SECRET: secret(),
+        URL_SIGNING_SECRET: secret(),
+        DATA_DIR: rememberTempDir(await mkdtemp(path.join(os.tmpdir(), 'lectern-seed-fleet-'))),
+        LOG_LEVEL: 'error',
+      };
+      // The pipeline's documents need a worker; it is stopped with the other processes after the test.
+      void runCli(['worker'], env, { deadlineMs: 200_000 });
+
+      const first = await runCli(SEED, env, { deadlineMs: 120_000 });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/1 users, 8 documents \(8 new\), 8 ready, 0 failed/);
+      expect(first.stdout).toContain(
+        `Bulk corpus: ${BULK.documents} documents (${BULK.documents} new), ${BULK_CHUNKS} chunks ` +
+          `(${BULK_CHUNKS} new), no vectors (vector search is off); chunk indexes built after loading.`,
+      );
+      const second = await runCli(SEED, env, { deadlineMs: 120_000 });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).toContain(
+        `Bulk corpus: ${BULK.documents} documents (0 new), ${BULK_CHUNKS} chunks (0 new), no vectors`,
+      );
+
+      const client = new pg.Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{
+          chunks: number;
+          with_tsv: number;
+          skipped: number;
+          index: boolean;
+        }>(
+          `select
+            (select count(*)::int from chunks where document_id = any($1)) as chunks,
+            (select count(*)::int from chunks where document_id = any($1) and length(tsv) > 0) as with_tsv,
+            (select count(*)::int from documents where id = any($1) and status = 'ready' and embedding = 'skipped') as skipped,
+            exists (select 1 from pg_indexes where indexname = 'chunks_tsv_idx') as index`,
+          [BULK_IDS],
+        );
+        expect(rows[0]).toEqual({
+          chunks: BULK_CHUNKS,
+          with_tsv: BULK_CHUNKS,
+          skipped: BULK.documents,
+          index: true,
+        });
+      } finally {
+        await client.end();
+      }
     },
   );
 

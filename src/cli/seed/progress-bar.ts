@@ -50,3 +50,8 @@ export function createProgressBar(
     },
   };
 }
+
+/** Seconds since `start` (a `performance.now()` reading), to a tenth. */
+export function secondsSince(start: number): number {
+  return Math.round((performance.now() - start) / 100) / 10;
+}

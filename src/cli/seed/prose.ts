@@ -36,7 +36,7 @@ function words(topic: Topic, pick: Pick): Words {
 const capitalise = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 /** Deterministic text about one topic, from a seed. */
-function topicWriter(topic: Topic, seed: number) {
+export function topicWriter(topic: Topic, seed: number) {
   const next = seededRandom(seed);
   const pick: Pick = (items) => items[next(items.length)]!;
   const w = words(topic, pick);

@@ -8,7 +8,7 @@ export type Scale = (typeof SCALES)[number];
  * Bump when what a scale creates changes: the benchmarks cache seeded data dirs under
  * `bench/.data/<SEED_VERSION>-<scale>` and must not reuse one made by an older plan.
  */
-export const SEED_VERSION = 3;
+export const SEED_VERSION = 4;
 
 /** Known on purpose: seeded accounts are for demos and benchmarks, and a second seed signs in with it. */
 export const DEFAULT_SEED_PASSWORD = 'lectern-demo';
@@ -17,15 +17,26 @@ interface ScaleSpec {
   users: number;
   /** Each user's library: one handbook PDF per entry (its page count), Markdown notes and stories. */
   library: { handbookPages: number[]; notes: number; stories: number };
+  /** Each user's bulk corpus (written straight into the tables, see seed-bulk.ts): text documents of N chunks. */
+  bulk: { documents: number; chunksPerDocument: number };
 }
 
 /** What each scale creates (README's seed table states the same numbers). */
 export const SCALE_SPECS: Record<Scale, ScaleSpec> = {
-  small: { users: 3, library: { handbookPages: [6, 16], notes: 4, stories: 2 } },
-  medium: { users: 10, library: { handbookPages: [8, 12, 20, 30, 40, 60], notes: 24, stories: 10 } },
+  small: {
+    users: 3,
+    library: { handbookPages: [6, 16], notes: 4, stories: 2 },
+    bulk: { documents: 25, chunksPerDocument: 40 },
+  },
+  medium: {
+    users: 10,
+    library: { handbookPages: [8, 12, 20, 30, 40, 60], notes: 24, stories: 10 },
+    bulk: { documents: 250, chunksPerDocument: 40 },
+  },
   large: {
     users: 25,
     library: { handbookPages: [8, 12, 20, 30, 40, 60, 100, 150], notes: 82, stories: 30 },
+    bulk: { documents: 300, chunksPerDocument: 40 },
   },
 };
 
@@ -110,7 +121,7 @@ export function seedPlan(scale: Scale, users = SCALE_SPECS[scale].users): SeedUs
   });
 }
 
-function slug(title: string): string {
+export function slug(title: string): string {
   return title
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
