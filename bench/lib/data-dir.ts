@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SEED_PASSWORD, SEED_VERSION, type Scale } from '../../src/cli/seed/seed-plan.ts';
@@ -38,11 +38,32 @@ export async function prepareDataDir(
   }
 }
 
-/** Makes the cached data dir of every seeded dataset these servers use that is not there yet. */
-export async function seedDatasets(servers: ServerSpecLike[], signal: AbortSignal): Promise<void> {
-  for (const server of servers) {
-    if (server.dataset?.kind === 'seeded') await seededDataDir(server.dataset.scale, signal);
+/**
+ * Makes the cached data dir of every seeded dataset these servers use that is not there yet; returns a header line
+ * per dataset with its cold seed time (measured when it was made, kept beside it), reported apart from the run.
+ */
+export async function seedDatasets(servers: ServerSpecLike[], signal: AbortSignal): Promise<string[]> {
+  const scales = new Set(servers.flatMap((s) => (s.dataset?.kind === 'seeded' ? [s.dataset.scale] : [])));
+  const notes: string[] = [];
+  for (const scale of scales) {
+    const dir = await seededDataDir(scale, signal);
+    const cold = await readFile(`${dir}.seed.json`, 'utf8').then(
+      (text) => JSON.parse(text) as ColdSeed,
+      () => undefined,
+    );
+    notes.push(
+      `Dataset \`${scale}\` (\`bench/.data/${SEED_VERSION}-${scale}\`): ` +
+        (cold
+          ? `cold seed ${cold.seconds.toFixed(0)} s on ${cold.seededAt.slice(0, 10)}`
+          : 'cold seed time not recorded'),
+    );
   }
+  return notes;
+}
+
+interface ColdSeed {
+  seconds: number;
+  seededAt: string;
 }
 
 /** A ServerSpec (servers.ts), of which only the dataset matters here. */
@@ -57,12 +78,18 @@ async function seededDataDir(scale: Scale, signal: AbortSignal): Promise<string>
   await rm(partial, { recursive: true, force: true });
   console.log(`seeding the ${scale} dataset once into ${dir} (later runs reuse it)…`);
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
+  const started = performance.now();
   try {
     await runSeed(scale, { ...env, DATA_DIR: partial }, signal);
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
     throw error;
   }
+  const cold: ColdSeed = {
+    seconds: (performance.now() - started) / 1000,
+    seededAt: new Date().toISOString(),
+  };
+  await writeFile(`${dir}.seed.json`, JSON.stringify(cold));
   await rename(partial, dir);
   return dir;
 }

@@ -28,7 +28,7 @@ export async function prepareMode(
     return reason === undefined ? [] : [{ name, reason }];
   });
   if (mode === 'embedded') {
-    await seedDatasets(
+    const datasetNotes = await seedDatasets(
       runnable.map((name) => scenarios[name].server),
       signal,
     );
@@ -37,6 +37,7 @@ export async function prepareMode(
       skipped,
       notes: [
         'Embedded: one `lectern serve` process on PGlite (pgvector included), jobs in the same process',
+        ...datasetNotes,
       ],
     };
   }
