@@ -1,33 +1,12 @@
 // A course's notification pushed over the WebSocket (real socket): when the course becomes ready, the owner's
 // `user:<id>` channel hears `{type: 'notification', id, kind}` of the stored notification, once; nobody else does.
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { userTopic } from '../../src/modules/realtime/index.ts';
 import { get, registerUser, settle, upload, type UploadedDocument } from '../harness/library.ts';
-import { createTestApp, type TestApp } from '../harness/test-app.ts';
-import { openWs, wsUrl, type ServerMessage, type WsClient } from '../harness/ws-client.ts';
+import { listeningApp } from '../harness/listening-app.ts';
+import type { ServerMessage, WsClient } from '../harness/ws-client.ts';
 
-let t: TestApp;
-let base: string;
-const clients: WsClient[] = [];
-beforeAll(async () => {
-  t = await createTestApp();
-  await t.deps.startBackground({ workers: true });
-  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await t.close();
-});
-
-/** A socket of `user`'s subscribed to their own `user:` channel. */
-async function listening(user: { id: string; token: string }): Promise<WsClient> {
-  const client = await openWs(wsUrl(base, user.token));
-  clients.push(client);
-  const ch = `user:${user.id}`;
-  client.send({ op: 'sub', ch, id: 'me' });
-  expect(await client.waitFor((m) => m.id === 'me')).toEqual({ op: 'ack', ch, id: 'me' });
-  return client;
-}
+const app = listeningApp();
 
 const pushes = (client: WsClient) =>
   client.messages.filter(
@@ -35,18 +14,18 @@ const pushes = (client: WsClient) =>
   );
 
 it('pushes the stored notification to its owner when the course is ready, once, and to nobody else', async () => {
-  const [owner, other] = [await registerUser(t), await registerUser(t)];
+  const [owner, other] = [await registerUser(app.t), await registerUser(app.t)];
   const text = `# Tides\n\n## The moon\n\n${'The moon pulls the oceans and raises the tides twice a day. '.repeat(30)}\n`;
-  const uploaded = await upload(t, owner.token, {
+  const uploaded = await upload(app.t, owner.token, {
     fileName: 'tides.md',
     contentType: 'text/markdown',
     data: text,
   });
   const { id: documentId } = uploaded.json<UploadedDocument>();
-  expect((await settle(t, owner.token, documentId)).status).toBe('ready');
-  const [mine, theirs] = [await listening(owner), await listening(other)];
+  expect((await settle(app.t, owner.token, documentId)).status).toBe('ready');
+  const [mine, theirs] = [await app.ownChannel(owner), await app.ownChannel(other)];
 
-  const created = await t.app.inject({
+  const created = await app.t.app.inject({
     method: 'POST',
     url: '/api/v1/courses',
     headers: { authorization: `Bearer ${owner.token}` },
@@ -56,7 +35,7 @@ it('pushes the stored notification to its owner when the course is ready, once, 
   const courseId = created.json<{ course: { id: string } }>().course.id;
 
   const push = await mine.waitFor((m) => m.op === 'msg');
-  const stored = (await get(t, owner.token, '/api/v1/notifications')).json<{
+  const stored = (await get(app.t, owner.token, '/api/v1/notifications')).json<{
     items: { id: string; kind: string; subjectId: string }[];
   }>().items;
   expect(stored).toHaveLength(1);
@@ -72,7 +51,7 @@ it('pushes the stored notification to its owner when the course is ready, once, 
   // Once every delivery is done, nothing more is coming to either socket.
   await vi.waitFor(
     async () => {
-      const undelivered = await t.deps.database.db
+      const undelivered = await app.t.deps.database.db
         .selectFrom('outbox_deliveries')
         .select('consumer')
         .where('delivered_at', 'is', null)
@@ -86,7 +65,7 @@ it('pushes the stored notification to its owner when the course is ready, once, 
     [owner, mine],
     [other, theirs],
   ] as const) {
-    await t.deps.pubsub.publish(userTopic(user.id), { type: 'marker' });
+    await app.t.deps.pubsub.publish(userTopic(user.id), { type: 'marker' });
     await client.waitFor((m) => (m.data as { type?: string } | undefined)?.type === 'marker');
   }
   expect(pushes(mine)).toHaveLength(1);

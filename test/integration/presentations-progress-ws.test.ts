@@ -1,32 +1,14 @@
 // A deck's generation job over the WebSocket (real socket): the job channel the POST answers with carries the
 // deck's `{status, progress}` to its owner, snapshot first, and to nobody else; deck and course job ids differ.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { registerUser } from '../harness/library.ts';
-import { createTestApp, type TestApp } from '../harness/test-app.ts';
-import { openWs, wsUrl, type WsClient } from '../harness/ws-client.ts';
+import { listeningApp } from '../harness/listening-app.ts';
 
-let t: TestApp;
-let base: string;
-const clients: WsClient[] = [];
-beforeAll(async () => {
-  t = await createTestApp();
-  await t.deps.startBackground({ workers: true });
-  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.close()));
-  await t.close();
-});
-
-async function connect(token: string): Promise<WsClient> {
-  const client = await openWs(wsUrl(base, token));
-  clients.push(client);
-  return client;
-}
+const app = listeningApp();
 
 it("streams a deck job's progress to its owner only, snapshot first, until ready", async () => {
-  const [owner, other] = [await registerUser(t), await registerUser(t)];
-  const created = await t.app.inject({
+  const [owner, other] = [await registerUser(app.t), await registerUser(app.t)];
+  const created = await app.t.app.inject({
     method: 'POST',
     url: '/api/v1/presentations',
     headers: { authorization: `Bearer ${owner.token}` },
@@ -43,7 +25,7 @@ it("streams a deck job's progress to its owner only, snapshot first, until ready
   expect(jobId).toMatch(/^presentation\.generate-/);
   const ch = `job:${jobId}`;
 
-  const mine = await connect(owner.token);
+  const mine = await app.connect(owner.token);
   mine.send({ op: 'sub', ch, id: 'deck' });
   expect(await mine.waitFor((m) => m.id === 'deck')).toEqual({ op: 'ack', ch, id: 'deck' });
   await mine.waitFor((m) => m.ch === ch && (m.data as { status?: string })?.status === 'ready');
@@ -52,7 +34,7 @@ it("streams a deck job's progress to its owner only, snapshot first, until ready
   for (const m of stream) expect(Object.keys(m.data as object).sort()).toEqual(['progress', 'status']);
   expect(stream.at(-1)!.data).toEqual({ status: 'ready', progress: 100 });
 
-  const theirs = await connect(other.token);
+  const theirs = await app.connect(other.token);
   theirs.send({ op: 'sub', ch, id: 'peek' });
   const refused = await theirs.waitFor((m) => m.id === 'peek');
   expect(refused).toMatchObject({ op: 'err', ch, data: { code: 'REALTIME_CHANNEL_NOT_FOUND' } });
