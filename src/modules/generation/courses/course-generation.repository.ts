@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../../../platform/db/database.ts';
+import { createDocumentChunksRepository } from '../sources/document-chunks.repository.ts';
 import type { CourseArtifact } from './course.schema.ts';
+import type { SourceChunk } from './course-sources.ts';
 
 export interface Finished {
   artifact: CourseArtifact;
@@ -15,6 +17,7 @@ export interface Finished {
  */
 export function createCourseGenerationRepository(database: Pick<Database, 'executor'>) {
   const db = () => database.executor();
+  const documentChunks = createDocumentChunksRepository(database);
   return {
     /** queued → generating for this generation only; undefined when stale, deleted or already finished. */
     startGenerating(id: string, generation: number) {
@@ -96,38 +99,18 @@ export function createCourseGenerationRepository(database: Pick<Database, 'execu
         .executeTakeFirst();
     },
 
-    /**
-     * About `limit` chunks of the course's documents (at most one more per document): every k-th chunk of each,
-     * so each document contributes in proportion to its length and from all of it, in document then reading
-     * order. The ranking reads ids only; text is read for the picks.
-     */
-    async chunksOf(courseId: string, limit: number) {
-      const { rows } = await sql<{
-        chunkId: string;
-        documentId: string;
-        title: string;
-        pageFrom: number;
-        pageTo: number;
-        pageBreaks: number[];
-        text: string;
-      }>`
-        with ranked as (
-          select c.id, cd.ord as document_ord, c.ord,
-            row_number() over (partition by c.document_id order by c.ord) - 1 as i,
-            count(*) over (partition by c.document_id) as n,
-            count(*) over () as total
-          from course_documents cd
-          join chunks c on c.document_id = cd.document_id
-          where cd.course_id = ${courseId}
-        )
-        select c.id as "chunkId", c.document_id as "documentId", d.title, c.page_from as "pageFrom",
-          c.page_to as "pageTo", c.page_breaks as "pageBreaks", c.text
-        from ranked r
-        join chunks c on c.id = r.id
-        join documents d on d.id = c.document_id
-        where r.i % greatest(1, ceil(r.total::numeric / ${limit}))::int = 0
-        order by r.document_ord, r.ord`.execute(db());
-      return rows;
+    /** About `limit` chunks of the course's documents, in their course order (see `chunksOf` of the sources). */
+    async chunksOf(courseId: string, limit: number): Promise<SourceChunk[]> {
+      const documents = await db()
+        .selectFrom('course_documents')
+        .select('document_id')
+        .where('course_id', '=', courseId)
+        .orderBy('ord')
+        .execute();
+      return documentChunks.chunksOf(
+        documents.map((d) => d.document_id),
+        limit,
+      );
     },
   };
 }
