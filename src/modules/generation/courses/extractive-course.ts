@@ -1,6 +1,7 @@
 import { sourceSentences, type SourceSentence } from '../../chat/index.ts';
 import { centralSentences } from '../../ingest/index.ts';
 import type { CourseArtifact, OutlineItem } from './course.schema.ts';
+import { clip, evenSample, termCounts } from '../sources/extractive-text.ts';
 import { consecutiveRuns, type SourceChunk } from './course-sources.ts';
 
 export const EXTRACTIVE_COURSE_MODEL = 'local-extractive-course-v1';
@@ -16,15 +17,6 @@ const CONCEPTS_PER_SECTION = 3;
 const QUOTE_CHARS = 300;
 const HEADING = /^[\p{Lu}\p{N}][^.!?:;\n]{1,78}$/u;
 const HEADING_WORDS = 10;
-const WORD = /\p{L}[\p{L}\p{N}-]*/gu;
-const COMMON = new Set(
-  (
-    'about after again also because been before being between both could does during each every from have ' +
-    'here into just more most much must only other over same should some such than that their them then ' +
-    'there these they this those through under until very were what when where which while will with would ' +
-    'your page section chapter'
-  ).split(' '),
-);
 
 interface Located extends SourceSentence {
   chunk: SourceChunk;
@@ -113,14 +105,6 @@ function openingWords(sentence: string): string {
   );
 }
 
-function termCounts(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const word of text.toLowerCase().match(WORD) ?? []) {
-    if (word.length >= 4 && !COMMON.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
-  }
-  return counts;
-}
-
 /** The section's words weighted by frequency and rarity across sections (TF-IDF), best first. */
 function distinctiveTerms(counts: Map<string, number>, all: Map<string, number>[]): string[] {
   const idf = (term: string) => Math.log((1 + all.length) / (1 + all.filter((c) => c.has(term)).length)) + 1;
@@ -129,14 +113,4 @@ function distinctiveTerms(counts: Map<string, number>, all: Map<string, number>[
     .sort((a, b) => b.score - a.score || a.term.localeCompare(b.term))
     .slice(0, CONCEPTS_PER_SECTION)
     .map(({ term }) => term.charAt(0).toUpperCase() + term.slice(1));
-}
-
-function evenSample<T>(items: T[], count: number): T[] {
-  if (items.length <= count) return items;
-  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
-}
-
-function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -2,7 +2,8 @@ import { sourceSentences } from '../../chat/index.ts';
 import { centralSentences, splitSentences } from '../../ingest/index.ts';
 import { consecutiveRuns, type SourceChunk } from '../courses/course-sources.ts';
 import type { DeckArtifact, Slide } from './deck.schema.ts';
-import { clip, fillLayout, type Material } from './fill-layout.ts';
+import { clip, evenSample, termCounts } from '../sources/extractive-text.ts';
+import { fillLayout, type Material } from './fill-layout.ts';
 import type { LayoutId } from './layouts.ts';
 import type { Template } from './templates.ts';
 
@@ -12,15 +13,6 @@ export const EXTRACTIVE_DECK_MODEL = 'local-extractive-deck-v1';
 const SENTENCES_PER_SLIDE = 80;
 const POINTS_PER_SLIDE = 4;
 const QUOTE_CHARS = 300;
-const WORD = /\p{L}[\p{L}\p{N}-]*/gu;
-const COMMON = new Set(
-  (
-    'about after again also because been before being between both could does during each every from have ' +
-    'here into just more most much must only other over same should some such than that their them then ' +
-    'there these they this those through under until very were what when where which while will with would ' +
-    'your page section chapter'
-  ).split(' '),
-);
 
 export interface ExtractiveDeckInput {
   prompt: string;
@@ -109,15 +101,7 @@ function firstSentence(text: string): string {
 
 /** The text's most frequent uncommon words: a picture search query. */
 function keywords(text: string): string {
-  const counts = new Map<string, number>();
-  for (const word of text.toLowerCase().match(WORD) ?? []) {
-    if (word.length >= 4 && !COMMON.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
-  }
+  const counts = termCounts(text);
   const top = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 4);
   return clip(top.map(([w]) => w).join(' ') || 'presentation', 120);
-}
-
-function evenSample<T>(items: T[], count: number): T[] {
-  if (items.length <= count) return items;
-  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
 }

@@ -1,3 +1,4 @@
+import { clip } from '../sources/extractive-text.ts';
 import type { AnyLayoutContent, LayoutId } from './layouts.ts';
 
 /** What the local engine has for one slide: a heading and sentences, best kept in reading order. */
@@ -48,9 +49,4 @@ export function fillLayout(layout: LayoutId, material: Material): AnyLayoutConte
       return { value: clip(value, 24), label: clip(heading, 200), context: clip(withFigure, 300) };
     }
   }
-}
-
-export function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
