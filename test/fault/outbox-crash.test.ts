@@ -14,9 +14,9 @@ import {
   type ServeProcess,
   type Session,
 } from '../e2e/serve-process.ts';
-import { multipart } from '../harness/library.ts';
 import { startRedis, type RedisServer } from '../harness/servers.ts';
 import { fleetEnv, startFaultPostgres, tempDataDir, type FaultPostgres } from './backends.ts';
+import { readyDocument } from './fleet-documents.ts';
 import { killWorkers, startWorker } from './worker-process.ts';
 
 const READY_WITHIN_MS = 60_000;
@@ -40,7 +40,7 @@ beforeAll(async () => {
   db = new pg.Client({ connectionString: postgres.databaseUrl });
   await db.connect();
   session = await register(serve.url, uniqueEmail('outbox-crash'), 'correct horse battery staple');
-  documentId = await ingested(serve);
+  documentId = await readyDocument(serve.url, session.tokens.accessToken, db, READY_WITHIN_MS);
   const first = await postCourse(serve);
   expect(first.status).toBe(202);
   await until('the first course to be ready', () => courseReady(first.courseId), READY_WITHIN_MS, 100);
@@ -61,30 +61,6 @@ const until = (what: string, check: () => Promise<boolean>, deadlineMs: number, 
   pollUntil(what, async () => (await check()) || undefined, deadlineMs, intervalMs);
 
 const auth = () => ({ authorization: `Bearer ${session.tokens.accessToken}` });
-
-async function ingested(serve: ServeProcess): Promise<string> {
-  const text = `# Tides\n\n## The moon\n\n${'The moon pulls the oceans and raises the tides twice a day. '.repeat(40)}\n`;
-  const body = multipart({}, [{ fileName: 'tides.md', contentType: 'text/markdown', data: text }]);
-  const res = await fetch(`${serve.url}/api/v1/documents`, {
-    method: 'POST',
-    headers: { ...auth(), 'content-type': body.contentType },
-    body: body.payload,
-  });
-  expect(res.status).toBe(201);
-  const { id } = (await res.json()) as { id: string };
-  await until(
-    'the document to be ready',
-    async () => {
-      const { rows } = await db!.query<{ status: string }>('select status from documents where id = $1', [
-        id,
-      ]);
-      return rows[0]?.status === 'ready';
-    },
-    READY_WITHIN_MS,
-    100,
-  );
-  return id;
-}
 
 async function postCourse(serve: ServeProcess): Promise<{ status: number; courseId: string }> {
   const res = await fetch(`${serve.url}/api/v1/courses`, {

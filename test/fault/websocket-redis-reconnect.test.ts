@@ -14,7 +14,6 @@ import {
   type Session,
 } from '../e2e/serve-process.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai-server.ts';
-import { multipart } from '../harness/library.ts';
 import { openWs, wsUrl, type ServerMessage, type WsClient } from '../harness/ws-client.ts';
 import {
   fleetEnv,
@@ -24,6 +23,7 @@ import {
   type FaultPostgres,
   type RestartableRedis,
 } from './backends.ts';
+import { readyDocument } from './fleet-documents.ts';
 import { killWorkers, startWorker } from './worker-process.ts';
 
 const DEADLINE_MS = 60_000;
@@ -70,27 +70,13 @@ const until = (what: string, check: () => Promise<boolean> | boolean, deadlineMs
   pollUntil(what, async () => (await check()) || undefined, deadlineMs, 50);
 const statusOf = (m: ServerMessage) => (m.data as { status?: string } | undefined)?.status;
 
-async function statusInDb(table: 'documents' | 'courses', id: string): Promise<string | undefined> {
-  const { rows } = await db!.query<{ status: string }>(`select status from ${table} where id = $1`, [id]);
+async function courseStatus(id: string): Promise<string | undefined> {
+  const { rows } = await db!.query<{ status: string }>('select status from courses where id = $1', [id]);
   return rows[0]?.status;
 }
 
-async function ingested(): Promise<string> {
-  const text = `# Tides\n\n## The moon\n\n${'The moon pulls the oceans and raises the tides twice a day. '.repeat(40)}\n`;
-  const body = multipart({}, [{ fileName: 'tides.md', contentType: 'text/markdown', data: text }]);
-  const res = await fetch(`${serve.url}/api/v1/documents`, {
-    method: 'POST',
-    headers: { ...auth(), 'content-type': body.contentType },
-    body: body.payload,
-  });
-  expect(res.status).toBe(201);
-  const { id } = (await res.json()) as { id: string };
-  await until('the document to be ready', async () => (await statusInDb('documents', id)) === 'ready');
-  return id;
-}
-
 it('re-sends a job subscriber the current state after Redis comes back, as the next seq', async () => {
-  const documentId = await ingested();
+  const documentId = await readyDocument(serve.url, session.tokens.accessToken, db!, DEADLINE_MS);
   fake!.fail('hang', 100, '/v1/chat/completions');
   const calls = () => fake!.requests.filter((r) => r.path === '/v1/chat/completions').length;
   const callsBefore = calls();
@@ -110,7 +96,7 @@ it('re-sends a job subscriber the current state after Redis comes back, as the n
   // The worker is waiting on the model: Redis dies now, and the course finishes while it is gone.
   await until('the course call to be in flight', () => calls() > callsBefore);
   await redis!.kill();
-  await until('the course to be ready', async () => (await statusInDb('courses', course.id)) === 'ready');
+  await until('the course to be ready', async () => (await courseStatus(course.id)) === 'ready');
   const before = client.messages.filter((m) => m.op === 'msg');
   expect(before.map(statusOf)).not.toContain('ready'); // that delta was published into the void
 
